@@ -4,7 +4,7 @@
 //! Nothing here does I/O: decoders take byte slices and return row changes or a typed error
 //! naming what was malformed. Input comes from a database over the network, so these
 //! functions must never panic on any bytes (they are fuzzed); indexing is checked.
-//!
-//! Status: the crate is laid out by the foundation; the decoders arrive with the log-reader
-//! issues.
 #![deny(clippy::indexing_slicing)]
+
+pub mod binlog;
+pub mod pgoutput;
