@@ -117,6 +117,195 @@ impl Decimal {
     pub fn is_negative(&self) -> bool {
         self.unscaled.first().is_some_and(|b| b & 0x80 != 0)
     }
+
+    /// The unscaled value's magnitude as decimal digits (no sign, no leading zeros; `"0"`
+    /// for zero). The non-`precise` decimal modes and rescaling work on this text: they
+    /// allocate anyway, and text keeps them obviously exact at any size.
+    pub fn unscaled_digits(&self) -> String {
+        let mut bytes = self.unscaled.to_vec();
+        if self.is_negative() {
+            // Two's complement negation: invert, add one.
+            for b in bytes.iter_mut() {
+                *b = !*b;
+            }
+            for b in bytes.iter_mut().rev() {
+                let (v, overflow) = b.overflowing_add(1);
+                *b = v;
+                if !overflow {
+                    break;
+                }
+            }
+        }
+        // Big-endian bytes to little-endian 32-bit limbs.
+        let mut limbs: Vec<u32> = bytes
+            .rchunks(4)
+            .map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+            .collect();
+        let mut groups: Vec<u32> = Vec::new();
+        loop {
+            while limbs.last() == Some(&0) {
+                limbs.pop();
+            }
+            if limbs.is_empty() {
+                break;
+            }
+            let mut rem: u64 = 0;
+            for limb in limbs.iter_mut().rev() {
+                let cur = (rem << 32) | u64::from(*limb);
+                *limb = (cur / 1_000_000_000) as u32;
+                rem = cur % 1_000_000_000;
+            }
+            groups.push(rem as u32);
+        }
+        let mut out = String::new();
+        match groups.split_last() {
+            None => out.push('0'),
+            Some((most, rest)) => {
+                out.push_str(&most.to_string());
+                for g in rest.iter().rev() {
+                    out.push_str(&format!("{g:09}"));
+                }
+            }
+        }
+        out
+    }
+
+    /// Java's `BigDecimal.toPlainString()`: no exponent, `scale` fraction digits.
+    pub fn to_plain_string(&self) -> String {
+        let digits = self.unscaled_digits();
+        let mut out = String::with_capacity(digits.len() + 3);
+        if self.is_negative() {
+            out.push('-');
+        }
+        if self.scale <= 0 {
+            out.push_str(&digits);
+            if digits != "0" {
+                out.extend(std::iter::repeat_n('0', self.scale.unsigned_abs() as usize));
+            }
+            return out;
+        }
+        let scale = self.scale as usize;
+        if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            out.push_str(int);
+            out.push('.');
+            out.push_str(frac);
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', scale - digits.len()));
+            out.push_str(&digits);
+        }
+        out
+    }
+
+    /// Java's `BigDecimal.toString()`, which Debezium's `decimal.handling.mode=string`
+    /// writes: plain unless the scale is negative or the adjusted exponent is below -6, then
+    /// scientific (`1E-7`, `1.23E+5`).
+    pub fn to_java_string(&self) -> String {
+        let digits = self.unscaled_digits();
+        let adjusted = -i64::from(self.scale) + (digits.len() as i64 - 1);
+        if self.scale >= 0 && adjusted >= -6 {
+            return self.to_plain_string();
+        }
+        let mut out = String::new();
+        if self.is_negative() {
+            out.push('-');
+        }
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('E');
+        if adjusted >= 0 {
+            out.push('+');
+        }
+        out.push_str(&adjusted.to_string());
+        out
+    }
+
+    /// Java's `BigDecimal.doubleValue()` (correctly rounded, like Rust's float parsing).
+    pub fn to_f64(&self) -> f64 {
+        self.to_plain_string().parse::<f64>().unwrap_or(f64::NAN)
+    }
+
+    /// The same number with `scale` fraction digits, rounding half away from zero when
+    /// digits are dropped (Java's `setScale(scale, RoundingMode.HALF_UP)`).
+    pub fn with_scale_half_up(&self, scale: i32) -> Decimal {
+        if scale == self.scale {
+            return self.clone();
+        }
+        let mut digits = self.unscaled_digits();
+        if scale > self.scale {
+            let add = (i64::from(scale) - i64::from(self.scale)) as usize;
+            if digits != "0" {
+                digits.extend(std::iter::repeat_n('0', add));
+            }
+        } else {
+            let drop = (i64::from(self.scale) - i64::from(scale)) as usize;
+            let round_up;
+            if drop > digits.len() {
+                digits = "0".to_owned();
+                round_up = false;
+            } else {
+                let first_dropped = digits.as_bytes().get(digits.len() - drop).copied();
+                round_up = first_dropped.is_some_and(|d| d >= b'5');
+                digits.truncate(digits.len() - drop);
+                if digits.is_empty() {
+                    digits.push('0');
+                }
+            }
+            if round_up {
+                digits = increment_digits(&digits);
+            }
+        }
+        let magnitude = digits_to_magnitude(digits.bytes());
+        Decimal {
+            unscaled: signed_bytes(&magnitude, self.is_negative()).into(),
+            scale,
+        }
+    }
+
+    /// Java's `stripTrailingZeros()` followed by `setScale(0)` when the scale went negative:
+    /// what Debezium does to a PostgreSQL `numeric` without a declared scale before writing
+    /// it as a `VariableScaleDecimal`.
+    pub fn strip_trailing_zeros_min_scale_zero(&self) -> Decimal {
+        let digits = self.unscaled_digits();
+        if digits == "0" {
+            return Decimal {
+                unscaled: Box::from([0u8]),
+                scale: 0,
+            };
+        }
+        let zeros = digits.bytes().rev().take_while(|&b| b == b'0').count();
+        let strip = zeros.min(self.scale.max(0) as usize);
+        if strip == 0 {
+            return self.clone();
+        }
+        let kept = &digits[..digits.len() - strip];
+        let magnitude = digits_to_magnitude(kept.bytes());
+        Decimal {
+            unscaled: signed_bytes(&magnitude, self.is_negative()).into(),
+            scale: self.scale - strip as i32,
+        }
+    }
+}
+
+/// Adds one to a decimal digit string.
+fn increment_digits(digits: &str) -> String {
+    let mut bytes = digits.as_bytes().to_vec();
+    for b in bytes.iter_mut().rev() {
+        if *b == b'9' {
+            *b = b'0';
+        } else {
+            *b += 1;
+            return String::from_utf8_lossy(&bytes).into_owned();
+        }
+    }
+    let mut out = String::with_capacity(bytes.len() + 1);
+    out.push('1');
+    out.push_str(&String::from_utf8_lossy(&bytes));
+    out
 }
 
 impl fmt::Debug for Decimal {
@@ -278,6 +467,34 @@ mod tests {
         let mut want = vec![0xFF];
         want.extend([0u8; 16]);
         assert_eq!(d.unscaled_twos_complement(), &want[..]);
+    }
+
+    #[test]
+    fn text_forms_match_java_bigdecimal() {
+        let d = |t: &str| Decimal::parse(t).unwrap();
+        assert_eq!(d("-12.3400").to_plain_string(), "-12.3400");
+        assert_eq!(d("0.0000001").to_java_string(), "1E-7");
+        assert_eq!(d("0.000001").to_java_string(), "0.000001");
+        assert_eq!(d("-0.00000123").to_java_string(), "-0.00000123");
+        assert_eq!(Decimal::from_i128(123, -3).to_java_string(), "1.23E+5");
+        assert_eq!(Decimal::from_i128(123, -3).to_plain_string(), "123000");
+        assert_eq!(
+            d("99999999999999999999999999999999999999999.5")
+                .unscaled_digits()
+                .len(),
+            42
+        );
+        assert_eq!(d("1.005").with_scale_half_up(2), d("1.01"));
+        assert_eq!(d("-1.005").with_scale_half_up(2), d("-1.01"));
+        assert_eq!(d("9.995").with_scale_half_up(2), d("10.00"));
+        assert_eq!(d("1.5").with_scale_half_up(4), d("1.5000"));
+        assert_eq!(
+            d("10.2500").strip_trailing_zeros_min_scale_zero(),
+            d("10.25")
+        );
+        assert_eq!(d("100").strip_trailing_zeros_min_scale_zero(), d("100"));
+        assert_eq!(d("0.000").strip_trailing_zeros_min_scale_zero(), d("0"));
+        assert_eq!(d("-2.50").to_f64(), -2.5);
     }
 
     #[test]

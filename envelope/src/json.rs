@@ -32,6 +32,12 @@ mod base64;
 mod escape;
 mod float;
 
+/// Jackson's string escaping and standard base64, shared with the type mapping (hstore as a
+/// JSON object, `binary.handling.mode=base64`) so every JSON text in an event is written by
+/// one escaper.
+pub(crate) use base64::write_base64;
+pub(crate) use escape::write_str as write_json_string;
+
 use crate::datum::Datum;
 use crate::schema::{Schema, SchemaType, Shape};
 

@@ -15,19 +15,37 @@
 //! - [`datum`]: Connect values ([`datum::Datum`]), borrowed so an event is laid out without
 //!   copying row data.
 //! - [`json`]: the `JsonConverter`-compatible serialiser.
+//! - [`table`] and [`options`]: what a reader knows about a table and the connector
+//!   properties that shape events; [`mapping`] turns them into field schemas and per-column
+//!   converters (Debezium's type mapping); [`event`] lays out change records (envelope,
+//!   tombstones, key changes, truncates, messages, heartbeats, transaction boundaries) with
+//!   the [`source`] block.
 //!
-//! Status: the value, schema and JSON layers exist; the envelope builder, type mapping and
-//! Avro converter come next.
+//! Status: the value, schema, JSON, mapping and event layers exist; the Avro converter comes
+//! next.
 
 pub mod datum;
 pub mod decimal;
+pub mod event;
 pub mod json;
 pub mod logical;
+pub mod mapping;
+pub mod options;
 pub mod schema;
+pub mod source;
+pub mod table;
+mod temporal;
 pub mod value;
 
 pub use datum::{Datum, Seq};
 pub use decimal::Decimal;
+pub use event::{
+    ChangeRecord, EventBuilder, EventError, Header, LogicalMessage, RowChange, TableSchema,
+    TransactionBlock,
+};
 pub use json::{JsonConverter, JsonConverterConfig, JsonError, Written};
+pub use options::{EnvelopeOptions, Operation, OptionsError};
 pub use schema::{Field, Schema, SchemaBuilder, SchemaError, SchemaRef, SchemaType};
+pub use source::{BinlogSource, EpochNanos, PostgresSource, SnapshotMarker, SourcePosition};
+pub use table::{ColumnDescription, ConnectorKind, TableDescription};
 pub use value::{Extended, Numeric, Value};
