@@ -1,0 +1,5 @@
+//! Tributary's engine: log-reader connections, the pipeline, the Kafka transactional sink,
+//! offset and schema-history stores, and the runtime. The `tributary` binary is a thin
+//! front over this library.
+
+pub mod postgres;

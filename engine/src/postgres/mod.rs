@@ -1,0 +1,26 @@
+//! PostgreSQL connections: sessions, authentication and the logical replication protocol.
+
+mod ack;
+mod config;
+mod error;
+mod preflight;
+mod replication;
+mod session;
+mod tls;
+mod wal_reader;
+mod wire;
+
+pub use ack::AckTracker;
+pub use config::{PgConnectOptions, Secret};
+pub use error::{PgError, ServerError};
+pub use preflight::{
+    PreflightError, PublicationAutocreate, SlotInfo, SlotState, check_server, connect_replication,
+    ensure_publication, ensure_slot,
+};
+pub use replication::{
+    CreatedSlot, PgOutputOptions, ReplicationMessage, ReplicationSession, ReplicationStream,
+    SlotSnapshot, StandbyStatus, SystemIdentity, pgoutput_protocol_for,
+};
+pub use session::TextRow;
+pub use tls::{SslMode, TlsOptions};
+pub use wal_reader::{WalEvent, WalMessage, WalReader, WalReaderConfig, spawn_wal_reader};
