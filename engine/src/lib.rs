@@ -2,4 +2,5 @@
 //! offset and schema-history stores, and the runtime. The `tributary` binary is a thin
 //! front over this library.
 
+pub mod kafka;
 pub mod postgres;

@@ -195,19 +195,7 @@ impl KafkaBuilder {
     }
 
     fn resolve_java(&self) -> Result<PathBuf, ServerError> {
-        if let Some(java) = &self.java {
-            return Ok(java.clone());
-        }
-        let dirs: Vec<PathBuf> = programs::dir_from_env("JAVA_HOME")
-            .map(|home| home.join("bin"))
-            .into_iter()
-            .collect();
-        programs::find(
-            SERVER,
-            "java",
-            &dirs,
-            "run scripts/setup (installs openjdk-17-jdk-headless)",
-        )
+        programs::java(SERVER, self.java.as_deref())
     }
 
     fn resolve_libs(&self) -> Result<PathBuf, ServerError> {
@@ -232,11 +220,8 @@ impl KafkaBuilder {
 }
 
 fn default_libs_dir() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."));
-    workspace
-        .join(".cache/kafka")
+    programs::workspace_cache()
+        .join("kafka")
         .join(KAFKA_VERSION)
         .join("libs")
 }

@@ -1,6 +1,6 @@
-//! Real servers for Tributary's tests, benchmarks and demo: PostgreSQL, MariaDB and Apache
-//! Kafka (KRaft), each started as a local child process on a free loopback port in a
-//! temporary directory of its own.
+//! Real servers for Tributary's tests, benchmarks and demo: PostgreSQL, MariaDB, Apache
+//! Kafka (KRaft) and a Confluent-compatible schema registry (Apicurio), each started as a
+//! local child process on a free loopback port in a temporary directory of its own.
 //!
 //! ```no_run
 //! use tributary_testcontainers::Postgres;
@@ -31,6 +31,7 @@ mod net;
 mod postgres;
 mod process;
 mod programs;
+mod schema_registry;
 mod settings;
 mod workdir;
 
@@ -41,6 +42,7 @@ pub use kafka::{KAFKA_VERSION, Kafka, KafkaBuilder};
 pub use mariadb::{MariaDb, MariaDbBuilder, MariaDbConfig};
 pub use net::{free_port, port_is_open};
 pub use postgres::{PgConfig, Postgres, PostgresBuilder};
+pub use schema_registry::{APICURIO_VERSION, SchemaRegistry, SchemaRegistryBuilder};
 
 /// A name no other call in this process returns, usable as a database, topic or slot name:
 /// lowercase ASCII letters, digits and `_`, starting with `prefix`.

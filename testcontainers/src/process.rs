@@ -75,6 +75,11 @@ impl ServerCommand {
         self
     }
 
+    pub(crate) fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cwd = Some(dir.into());
+        self
+    }
+
     pub(crate) fn run_as(mut self, run_as: Option<(Uid, Gid)>) -> Self {
         self.run_as = run_as;
         self

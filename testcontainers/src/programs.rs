@@ -53,3 +53,28 @@ pub(crate) fn dir_from_env(var: &str) -> Option<PathBuf> {
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
 }
+
+/// The `java` program: `explicit` if given, then `$JAVA_HOME/bin/java`, then `PATH`.
+pub(crate) fn java(server: &'static str, explicit: Option<&Path>) -> Result<PathBuf, ServerError> {
+    if let Some(java) = explicit {
+        return Ok(java.to_path_buf());
+    }
+    let dirs: Vec<PathBuf> = dir_from_env("JAVA_HOME")
+        .map(|home| home.join("bin"))
+        .into_iter()
+        .collect();
+    find(
+        server,
+        "java",
+        &dirs,
+        "run scripts/setup (installs openjdk-17-jdk-headless)",
+    )
+}
+
+/// The workspace's `.cache/` folder, where `scripts/setup` puts what Maven resolves.
+pub(crate) fn workspace_cache() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(".cache")
+}

@@ -17,6 +17,16 @@ impl Settings {
         }
     }
 
+    /// Like [`Settings::set`], but keeps `name` as given: for servers whose setting names
+    /// contain dashes that mean something (Quarkus: `quarkus.http.port`, `min-size`).
+    pub(crate) fn set_exact(&mut self, name: &str, value: Option<String>) {
+        let name = name.trim().to_owned();
+        match self.entries.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((name, value)),
+        }
+    }
+
     /// The settings still in force, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries
@@ -42,5 +52,16 @@ mod tests {
         s.set("wal-level", Some("replica".into()));
         s.set("port", None);
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![("wal_level", "replica")]);
+    }
+
+    #[test]
+    fn exact_names_keep_their_dashes() {
+        let mut s = Settings::default();
+        s.set_exact("quarkus.datasource.jdbc.min-size", Some("1".into()));
+        s.set_exact("quarkus.datasource.jdbc.min-size", Some("2".into()));
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![("quarkus.datasource.jdbc.min-size", "2")]
+        );
     }
 }
