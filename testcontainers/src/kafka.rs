@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::error::ServerError;
-use crate::process::{ServerCommand, ServerProcess, report};
+use crate::lifecycle::{self, Lifecycle, Readiness};
+use crate::process::ServerCommand;
 use crate::settings::Settings;
 use crate::workdir::ServerDir;
 use crate::{programs, start_on_port};
@@ -140,7 +141,7 @@ impl KafkaBuilder {
                 .args(["-cp", classpath.as_str(), main])
         };
 
-        let (process, port) = start_on_port(self.port, |port| {
+        let (mut lifecycle, _) = start_on_port(self.port, |port| {
             let properties_path = dir.join("server.properties");
             let text = self.render_properties(port, controller_port, &dir.join("data"));
             std::fs::write(&properties_path, text).map_err(|source| ServerError::Io {
@@ -156,23 +157,19 @@ impl KafkaBuilder {
                     .run_to_completion(SERVER)?;
             }
             let command = jvm("kafka.Kafka").arg(&properties_path);
-            let mut process = ServerProcess::spawn(SERVER, command, dir.join("server.log"))?;
-            process.wait_until(self.startup_timeout, |p| {
-                p.log_contains_since_spawn(READY_LINE)
-            })?;
-            Ok(process)
+            // SIGTERM is a controlled shutdown.
+            Lifecycle::spawn(
+                SERVER,
+                command,
+                dir.join("server.log"),
+                port,
+                Readiness::LogLine(READY_LINE),
+                Signal::SIGTERM,
+                self.startup_timeout,
+            )
         })?;
-        let startup_time = started.elapsed();
-        report(&format!(
-            "kafka ready on 127.0.0.1:{port} in {startup_time:.2?}"
-        ));
-        Ok(Kafka {
-            process,
-            port,
-            startup_time,
-            startup_timeout: self.startup_timeout,
-            dir,
-        })
+        lifecycle.mark_started(started);
+        Ok(Kafka { lifecycle, dir })
     }
 
     fn render_properties(&self, port: u16, controller_port: u16, data: &Path) -> String {
@@ -229,10 +226,7 @@ fn default_libs_dir() -> PathBuf {
 /// A running single-node Kafka. Dropping it kills the broker and removes its directory.
 #[derive(Debug)]
 pub struct Kafka {
-    process: ServerProcess,
-    port: u16,
-    startup_time: Duration,
-    startup_timeout: Duration,
+    lifecycle: Lifecycle,
     // Declared last: dropped after the process is gone.
     dir: ServerDir,
 }
@@ -253,28 +247,12 @@ impl Kafka {
     /// broker must start their own instead.
     pub fn shared() -> Result<&'static Self, ServerError> {
         static SHARED: OnceLock<Result<Kafka, String>> = OnceLock::new();
-        match SHARED.get_or_init(|| Self::start().map_err(|e| e.to_string())) {
-            Ok(server) => Ok(server),
-            Err(message) => Err(ServerError::SharedFailed {
-                server: SERVER,
-                message: message.clone(),
-            }),
-        }
+        lifecycle::shared(&SHARED, SERVER, Self::start)
     }
 
     /// `bootstrap.servers` for clients.
     pub fn bootstrap_servers(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// The client port (kept across restarts).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// How long the last start took, from formatting storage to "Kafka Server started".
-    pub fn startup_time(&self) -> Duration {
-        self.startup_time
+        format!("127.0.0.1:{}", self.lifecycle.port())
     }
 
     /// The broker's log directory.
@@ -282,59 +260,5 @@ impl Kafka {
         self.dir.join("data")
     }
 
-    /// Whether the broker process is alive (paused counts as alive).
-    pub fn is_running(&mut self) -> bool {
-        self.process.is_running()
-    }
-
-    /// Controlled shutdown (SIGTERM); waits for it.
-    pub fn stop(&mut self) {
-        self.process.stop(Signal::SIGTERM, Duration::from_secs(30));
-    }
-
-    /// SIGKILL: a crash. Start it again with [`Kafka::start_again`].
-    pub fn kill(&mut self) {
-        self.process.kill();
-    }
-
-    /// Starts the stopped or killed broker again: same ports, same data.
-    pub fn start_again(&mut self) -> Result<(), ServerError> {
-        let started = Instant::now();
-        self.process.respawn()?;
-        self.process.wait_until(self.startup_timeout, |p| {
-            p.log_contains_since_spawn(READY_LINE)
-        })?;
-        self.startup_time = started.elapsed();
-        report(&format!(
-            "kafka restarted on 127.0.0.1:{} in {:.2?}",
-            self.port, self.startup_time
-        ));
-        Ok(())
-    }
-
-    /// Controlled shutdown, then start again in place.
-    pub fn restart(&mut self) -> Result<(), ServerError> {
-        self.stop();
-        self.start_again()
-    }
-
-    /// Freezes the broker (SIGSTOP): requests hang, nothing is refused.
-    pub fn pause(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGSTOP)
-    }
-
-    /// Thaws a paused broker (SIGCONT).
-    pub fn resume(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGCONT)
-    }
-
-    /// The last `lines` lines of the broker's log.
-    pub fn log_tail(&self, lines: usize) -> String {
-        self.process.log_tail(lines)
-    }
-
-    /// The command line the broker was started with.
-    pub fn command_line(&self) -> String {
-        self.process.command_line()
-    }
+    lifecycle::fault_controls!();
 }

@@ -26,6 +26,7 @@
 
 mod error;
 mod kafka;
+mod lifecycle;
 mod mariadb;
 mod net;
 mod postgres;

@@ -20,7 +20,8 @@ use nix::sys::signal::Signal;
 use nix::unistd::Uid;
 
 use crate::error::ServerError;
-use crate::process::{ServerCommand, ServerProcess, report};
+use crate::lifecycle::{self, Lifecycle, Readiness};
+use crate::process::ServerCommand;
 use crate::settings::Settings;
 use crate::workdir::ServerDir;
 use crate::{programs, start_on_port, unique_name};
@@ -152,7 +153,7 @@ impl MariaDbBuilder {
         install.run_to_completion(SERVER)?;
 
         let socket = dir.join("mysqld.sock");
-        let (process, port) = start_on_port(self.port, |port| {
+        let (lifecycle, _) = start_on_port(self.port, |port| {
             let mut command = ServerCommand::new(&programs.server)
                 .arg("--no-defaults")
                 .arg(format!("--datadir={}", dir.join("data").display()))
@@ -167,33 +168,28 @@ impl MariaDbBuilder {
             for (name, value) in self.settings.iter() {
                 command = command.arg(format!("--{name}={value}"));
             }
-            let mut process = ServerProcess::spawn(SERVER, command, dir.join("server.log"))?;
-            process.wait_until(self.startup_timeout, |p| {
-                p.log_contains_since_spawn(READY_LINE)
-            })?;
-            Ok(process)
+            Lifecycle::spawn(
+                SERVER,
+                command,
+                dir.join("server.log"),
+                port,
+                Readiness::LogLine(READY_LINE),
+                Signal::SIGTERM,
+                self.startup_timeout,
+            )
         })?;
-        let server = MariaDb {
-            process,
+        let mut server = MariaDb {
+            lifecycle,
             client: programs.client,
             socket,
-            port,
-            startup_time: Duration::ZERO,
-            startup_timeout: self.startup_timeout,
             dir,
         };
         server.sql(&format!(
             "CREATE USER '{TEST_USER}'@'%' IDENTIFIED BY '{TEST_PASSWORD}'; \
              GRANT ALL PRIVILEGES ON *.* TO '{TEST_USER}'@'%' WITH GRANT OPTION;"
         ))?;
-        let startup_time = started.elapsed();
-        report(&format!(
-            "mariadb ready on 127.0.0.1:{port} in {startup_time:.2?}"
-        ));
-        Ok(MariaDb {
-            startup_time,
-            ..server
-        })
+        server.lifecycle.mark_started(started);
+        Ok(server)
     }
 
     fn programs(&self) -> Result<Programs, ServerError> {
@@ -218,12 +214,9 @@ struct Programs {
 /// A running MariaDB server. Dropping it kills the server and removes its directory.
 #[derive(Debug)]
 pub struct MariaDb {
-    process: ServerProcess,
+    lifecycle: Lifecycle,
     client: PathBuf,
     socket: PathBuf,
-    port: u16,
-    startup_time: Duration,
-    startup_timeout: Duration,
     // Declared last: dropped after the process is gone.
     dir: ServerDir,
 }
@@ -244,23 +237,7 @@ impl MariaDb {
     /// server must start their own instead.
     pub fn shared() -> Result<&'static Self, ServerError> {
         static SHARED: OnceLock<Result<MariaDb, String>> = OnceLock::new();
-        match SHARED.get_or_init(|| Self::start().map_err(|e| e.to_string())) {
-            Ok(server) => Ok(server),
-            Err(message) => Err(ServerError::SharedFailed {
-                server: SERVER,
-                message: message.clone(),
-            }),
-        }
-    }
-
-    /// The port the server listens on (kept across restarts).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// How long the start took, from creating the data directory to the test user existing.
-    pub fn startup_time(&self) -> Duration {
-        self.startup_time
+        lifecycle::shared(&SHARED, SERVER, Self::start)
     }
 
     /// The data directory (holds the binlog files).
@@ -272,7 +249,7 @@ impl MariaDb {
     pub fn config(&self) -> MariaDbConfig {
         MariaDbConfig {
             host: "127.0.0.1".into(),
-            port: self.port,
+            port: self.lifecycle.port(),
             user: TEST_USER.into(),
             password: TEST_PASSWORD.into(),
             database: None,
@@ -304,59 +281,5 @@ impl MariaDb {
             .run_to_completion(SERVER)
     }
 
-    /// Whether the server process is alive (paused counts as alive).
-    pub fn is_running(&mut self) -> bool {
-        self.process.is_running()
-    }
-
-    /// Clean shutdown (SIGTERM); waits for it.
-    pub fn stop(&mut self) {
-        self.process.stop(Signal::SIGTERM, Duration::from_secs(30));
-    }
-
-    /// SIGKILL: a crash. Start it again with [`MariaDb::start_again`].
-    pub fn kill(&mut self) {
-        self.process.kill();
-    }
-
-    /// Starts the stopped or killed server again: same port, same data.
-    pub fn start_again(&mut self) -> Result<(), ServerError> {
-        let started = Instant::now();
-        self.process.respawn()?;
-        self.process.wait_until(self.startup_timeout, |p| {
-            p.log_contains_since_spawn(READY_LINE)
-        })?;
-        self.startup_time = started.elapsed();
-        report(&format!(
-            "mariadb restarted on 127.0.0.1:{} in {:.2?}",
-            self.port, self.startup_time
-        ));
-        Ok(())
-    }
-
-    /// Clean shutdown, then start again in place.
-    pub fn restart(&mut self) -> Result<(), ServerError> {
-        self.stop();
-        self.start_again()
-    }
-
-    /// Freezes the server (SIGSTOP): connections hang, nothing is refused.
-    pub fn pause(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGSTOP)
-    }
-
-    /// Thaws a paused server (SIGCONT).
-    pub fn resume(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGCONT)
-    }
-
-    /// The last `lines` lines of the server's log.
-    pub fn log_tail(&self, lines: usize) -> String {
-        self.process.log_tail(lines)
-    }
-
-    /// The command line the server was started with.
-    pub fn command_line(&self) -> String {
-        self.process.command_line()
-    }
+    lifecycle::fault_controls!();
 }

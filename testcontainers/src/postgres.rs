@@ -23,7 +23,8 @@ use nix::sys::signal::Signal;
 use nix::unistd::{Gid, Uid, User};
 
 use crate::error::ServerError;
-use crate::process::{ServerCommand, ServerProcess, report};
+use crate::lifecycle::{self, Lifecycle, Readiness};
+use crate::process::ServerCommand;
 use crate::settings::Settings;
 use crate::workdir::ServerDir;
 use crate::{programs, start_on_port, unique_name};
@@ -127,7 +128,7 @@ impl PostgresBuilder {
         let run_as = run_as_postgres_when_root()?;
         let dir = ServerDir::create(SERVER, run_as)?;
         init_cluster(&bin_dir, &dir, run_as)?;
-        let (process, port) = start_on_port(self.port, |port| {
+        let (mut lifecycle, _) = start_on_port(self.port, |port| {
             let mut command = ServerCommand::new(bin_dir.join("postgres"))
                 .args(["-D".into(), dir.join("data").into_os_string()])
                 .args(["-c".to_owned(), format!("port={port}")])
@@ -139,22 +140,21 @@ impl PostgresBuilder {
             for (name, value) in self.settings.iter() {
                 command = command.args(["-c".to_owned(), format!("{name}={value}")]);
             }
-            let mut process = ServerProcess::spawn(SERVER, command, dir.join("server.log"))?;
-            process.wait_until(self.startup_timeout, |p| {
-                p.log_contains_since_spawn(READY_LINE)
-            })?;
-            Ok(process)
+            // SIGINT is PostgreSQL's fast shutdown (`pg_ctl stop -m fast`).
+            Lifecycle::spawn(
+                SERVER,
+                command,
+                dir.join("server.log"),
+                port,
+                Readiness::LogLine(READY_LINE),
+                Signal::SIGINT,
+                self.startup_timeout,
+            )
         })?;
-        let startup_time = started.elapsed();
-        report(&format!(
-            "postgres ready on 127.0.0.1:{port} in {startup_time:.2?}"
-        ));
+        lifecycle.mark_started(started);
         Ok(Postgres {
-            process,
+            lifecycle,
             bin_dir,
-            port,
-            startup_time,
-            startup_timeout: self.startup_timeout,
             dir,
         })
     }
@@ -246,11 +246,8 @@ fn init_cluster(
 /// A running PostgreSQL server. Dropping it kills the server and removes its directory.
 #[derive(Debug)]
 pub struct Postgres {
-    process: ServerProcess,
+    lifecycle: Lifecycle,
     bin_dir: PathBuf,
-    port: u16,
-    startup_time: Duration,
-    startup_timeout: Duration,
     // Declared last: dropped after the process is gone.
     dir: ServerDir,
 }
@@ -271,23 +268,7 @@ impl Postgres {
     /// server must start their own instead.
     pub fn shared() -> Result<&'static Self, ServerError> {
         static SHARED: OnceLock<Result<Postgres, String>> = OnceLock::new();
-        match SHARED.get_or_init(|| Self::start().map_err(|e| e.to_string())) {
-            Ok(server) => Ok(server),
-            Err(message) => Err(ServerError::SharedFailed {
-                server: SERVER,
-                message: message.clone(),
-            }),
-        }
-    }
-
-    /// The port the server listens on (kept across restarts).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// How long the last start took, from creating the cluster to accepting connections.
-    pub fn startup_time(&self) -> Duration {
-        self.startup_time
+        lifecycle::shared(&SHARED, SERVER, Self::start)
     }
 
     /// The data directory (PGDATA).
@@ -303,7 +284,7 @@ impl Postgres {
     fn config_for(&self, dbname: &str) -> PgConfig {
         PgConfig {
             host: "127.0.0.1".into(),
-            port: self.port,
+            port: self.lifecycle.port(),
             user: SUPERUSER.into(),
             password: SUPERUSER_PASSWORD.into(),
             dbname: dbname.into(),
@@ -331,71 +312,13 @@ impl Postgres {
                 "-h",
                 "127.0.0.1",
             ])
-            .args([
-                "-p".to_owned(),
-                self.port.to_string(),
-                "-U".to_owned(),
-                SUPERUSER.to_owned(),
-            ])
+            .args(["-p".to_owned(), self.lifecycle.port().to_string()])
+            .args(["-U", SUPERUSER])
             .args(["-d", dbname, "-c", sql])
             .env("PGPASSWORD", SUPERUSER_PASSWORD)
             .env("PGCONNECT_TIMEOUT", "10")
             .run_to_completion(SERVER)
     }
 
-    /// Whether the server process is alive (paused counts as alive).
-    pub fn is_running(&mut self) -> bool {
-        self.process.is_running()
-    }
-
-    /// Fast shutdown (SIGINT), as `pg_ctl stop -m fast` does; waits for it.
-    pub fn stop(&mut self) {
-        self.process.stop(Signal::SIGINT, Duration::from_secs(30));
-    }
-
-    /// SIGKILL to every process of the server: a crash. Start it again with [`Postgres::start_again`].
-    pub fn kill(&mut self) {
-        self.process.kill();
-    }
-
-    /// Starts the stopped or killed server again: same port, same data.
-    pub fn start_again(&mut self) -> Result<(), ServerError> {
-        let started = Instant::now();
-        self.process.respawn()?;
-        self.process.wait_until(self.startup_timeout, |p| {
-            p.log_contains_since_spawn(READY_LINE)
-        })?;
-        self.startup_time = started.elapsed();
-        report(&format!(
-            "postgres restarted on 127.0.0.1:{} in {:.2?}",
-            self.port, self.startup_time
-        ));
-        Ok(())
-    }
-
-    /// Fast shutdown, then start again in place.
-    pub fn restart(&mut self) -> Result<(), ServerError> {
-        self.stop();
-        self.start_again()
-    }
-
-    /// Freezes every process of the server (SIGSTOP): connections hang, nothing is refused.
-    pub fn pause(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGSTOP)
-    }
-
-    /// Thaws a paused server (SIGCONT).
-    pub fn resume(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGCONT)
-    }
-
-    /// The last `lines` lines of the server's log.
-    pub fn log_tail(&self, lines: usize) -> String {
-        self.process.log_tail(lines)
-    }
-
-    /// The command line the server was started with.
-    pub fn command_line(&self) -> String {
-        self.process.command_line()
-    }
+    lifecycle::fault_controls!();
 }

@@ -28,7 +28,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::error::ServerError;
-use crate::process::{ServerCommand, ServerProcess, report};
+use crate::lifecycle::{self, Lifecycle, Readiness};
+use crate::process::ServerCommand;
 use crate::settings::Settings;
 use crate::workdir::ServerDir;
 use crate::{programs, start_on_port};
@@ -128,7 +129,7 @@ impl SchemaRegistryBuilder {
         let dir = ServerDir::create(SERVER, None)?;
         let database = dir.join("registry");
 
-        let (process, port) = start_on_port(self.port, |port| {
+        let (mut lifecycle, _) = start_on_port(self.port, |port| {
             let command = ServerCommand::new(&java)
                 .args(["-Xms64m".to_owned(), format!("-Xmx{}", self.heap)])
                 .args([
@@ -157,21 +158,18 @@ impl SchemaRegistryBuilder {
                 .arg("-jar")
                 .arg(app.join(RUNNER_JAR))
                 .cwd(dir.path());
-            let mut process = ServerProcess::spawn(SERVER, command, dir.join("server.log"))?;
-            process.wait_until(self.startup_timeout, |_| subjects_answer(port))?;
-            Ok(process)
+            Lifecycle::spawn(
+                SERVER,
+                command,
+                dir.join("server.log"),
+                port,
+                Readiness::Probe(subjects_answer),
+                Signal::SIGTERM,
+                self.startup_timeout,
+            )
         })?;
-        let startup_time = started.elapsed();
-        report(&format!(
-            "schema registry ready on 127.0.0.1:{port} in {startup_time:.2?}"
-        ));
-        Ok(SchemaRegistry {
-            process,
-            port,
-            startup_time,
-            startup_timeout: self.startup_timeout,
-            dir,
-        })
+        lifecycle.mark_started(started);
+        Ok(SchemaRegistry { lifecycle, dir })
     }
 
     fn resolve_app_dir(&self) -> Result<PathBuf, ServerError> {
@@ -203,10 +201,7 @@ impl SchemaRegistryBuilder {
 /// the registry and removes its directory.
 #[derive(Debug)]
 pub struct SchemaRegistry {
-    process: ServerProcess,
-    port: u16,
-    startup_time: Duration,
-    startup_timeout: Duration,
+    lifecycle: Lifecycle,
     // Declared last: dropped after the process is gone.
     dir: ServerDir,
 }
@@ -228,86 +223,16 @@ impl SchemaRegistry {
     /// stop, pause or kill a registry must start their own instead.
     pub fn shared() -> Result<&'static Self, ServerError> {
         static SHARED: OnceLock<Result<SchemaRegistry, String>> = OnceLock::new();
-        match SHARED.get_or_init(|| Self::start().map_err(|e| e.to_string())) {
-            Ok(server) => Ok(server),
-            Err(message) => Err(ServerError::SharedFailed {
-                server: SERVER,
-                message: message.clone(),
-            }),
-        }
+        lifecycle::shared(&SHARED, SERVER, Self::start)
     }
 
     /// The base URL of Confluent's API, for `schema.registry.url`:
     /// `http://127.0.0.1:PORT/apis/ccompat/v7` (append `/subjects`, `/schemas/ids/1`, …).
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}{CCOMPAT_PATH}", self.port)
+        format!("http://127.0.0.1:{}{CCOMPAT_PATH}", self.lifecycle.port())
     }
 
-    /// The HTTP port (kept across restarts).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// How long the last start took, from spawning the JVM to the first answer.
-    pub fn startup_time(&self) -> Duration {
-        self.startup_time
-    }
-
-    /// Whether the registry process is alive (paused counts as alive).
-    pub fn is_running(&mut self) -> bool {
-        self.process.is_running()
-    }
-
-    /// Clean shutdown (SIGTERM); waits for it.
-    pub fn stop(&mut self) {
-        self.process.stop(Signal::SIGTERM, Duration::from_secs(30));
-    }
-
-    /// SIGKILL: a crash. Start it again with [`SchemaRegistry::start_again`].
-    pub fn kill(&mut self) {
-        self.process.kill();
-    }
-
-    /// Starts the stopped or killed registry again: same port, same schemas and ids.
-    pub fn start_again(&mut self) -> Result<(), ServerError> {
-        let started = Instant::now();
-        self.process.respawn()?;
-        let port = self.port;
-        self.process
-            .wait_until(self.startup_timeout, |_| subjects_answer(port))?;
-        self.startup_time = started.elapsed();
-        report(&format!(
-            "schema registry restarted on 127.0.0.1:{port} in {:.2?}",
-            self.startup_time
-        ));
-        Ok(())
-    }
-
-    /// Clean shutdown, then start again in place.
-    pub fn restart(&mut self) -> Result<(), ServerError> {
-        self.stop();
-        self.start_again()
-    }
-
-    /// Freezes the registry (SIGSTOP): requests hang, nothing is refused.
-    pub fn pause(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGSTOP)
-    }
-
-    /// Thaws a paused registry (SIGCONT).
-    pub fn resume(&self) -> Result<(), ServerError> {
-        self.process.signal_group(Signal::SIGCONT)
-    }
-
-    /// The last `lines` lines of the registry's log.
-    pub fn log_tail(&self, lines: usize) -> String {
-        self.process.log_tail(lines)
-    }
-
-    /// The command line the registry was started with.
-    pub fn command_line(&self) -> String {
-        self.process.command_line()
-    }
+    lifecycle::fault_controls!();
 
     /// The registry's directory (its H2 database and log).
     pub fn data_dir(&self) -> &Path {
