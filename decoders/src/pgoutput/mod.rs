@@ -48,6 +48,7 @@ mod reader;
 mod relation_cache;
 mod timestamp;
 mod tuple;
+pub mod values;
 
 pub use decode::{DecodeContext, Decoder, MAX_PROTOCOL_VERSION, decode};
 pub use error::{DecodeError, Field, TupleRole};
@@ -60,3 +61,4 @@ pub use message::{
 pub use relation_cache::{ColumnInfo, RelationCache, RelationInfo, RowError, TypeInfo};
 pub use timestamp::{POSTGRES_EPOCH_UNIX_MICROS, PgTimestamp};
 pub use tuple::{TupleData, TupleIter, TupleValue};
+pub use values::{RowDecoder, TextDecoder, TypeResolver, ValueError, decode_text_value};
