@@ -90,6 +90,20 @@ async fn streams_pgoutput_and_confirms_only_acknowledged_positions() {
     assert!(!identity.system_id.is_empty());
     assert_eq!(identity.timeline, 1);
     assert_eq!(identity.dbname.as_deref(), Some(db.dbname.as_str()));
+    // The walsender formats values with the session's settings; the value decoders
+    // rely on these, and only the start-up packet can set them.
+    for (setting, expected) in [
+        ("DateStyle", "ISO"),
+        ("IntervalStyle", "postgres"),
+        ("extra_float_digits", "3"),
+    ] {
+        let rows = session
+            .simple_query(&format!("SHOW {setting}"))
+            .await
+            .unwrap();
+        let value = rows[0][0].clone().unwrap();
+        assert!(value.starts_with(expected), "{setting} = {value}");
+    }
     let major = session.server_major_version().unwrap();
     assert_eq!(major, 15);
 
