@@ -76,7 +76,10 @@ impl Session {
             // The walsender formats text values with these session settings, and `SET`
             // cannot reach it: the value decoders expect ISO dates, postgres-style
             // intervals and round-trippable floats (see decoders' `pgoutput::values`).
-            ("options", "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3"),
+            (
+                "options",
+                "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3",
+            ),
         ];
         frontend::startup_message(params, wire.out())
             .map_err(|e| PgError::protocol("start-up", e.to_string()))?;
