@@ -146,7 +146,10 @@ impl MariaDbBuilder {
             .arg("--no-defaults")
             .arg(format!("--datadir={}", dir.join("data").display()))
             .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
-            .arg("--skip-name-resolve");
+            .arg("--skip-name-resolve")
+            // Bootstrap servers started side by side must not share `/tmp` temp tables: with
+            // the default tmpdir one bootstrap can remove another's and abort it.
+            .arg(format!("--tmpdir={}", dir.path().display()));
         if as_root {
             install = install.arg("--user=root");
         }
