@@ -14,16 +14,18 @@
 //!   schema constructors.
 //! - [`datum`]: Connect values ([`datum::Datum`]), borrowed so an event is laid out without
 //!   copying row data.
-//! - [`json`]: the `JsonConverter`-compatible serialiser.
+//! - [`json`]: the `JsonConverter`-compatible serialiser; [`avro`]: Connect schemas rendered
+//!   as Avro schemas the way Confluent's `AvroConverter` does, and the Avro binary encoder
+//!   with the Confluent wire-format frame (the registry lookup itself is I/O, in the engine).
 //! - [`table`] and [`options`]: what a reader knows about a table and the connector
 //!   properties that shape events; [`mapping`] turns them into field schemas and per-column
 //!   converters (Debezium's type mapping); [`event`] lays out change records (envelope,
 //!   tombstones, key changes, truncates, messages, heartbeats, transaction boundaries) with
 //!   the [`source`] block.
 //!
-//! Status: the value, schema, JSON, mapping and event layers exist; the Avro converter comes
-//! next.
+//! Status: the value, schema, JSON, mapping, event and Avro layers exist.
 
+pub mod avro;
 pub mod datum;
 pub mod decimal;
 pub mod event;
@@ -37,6 +39,10 @@ pub mod table;
 mod temporal;
 pub mod value;
 
+pub use avro::{
+    AvroError, AvroSchema, AvroSchemaCache, AvroSchemaError, AvroWritten, render_avro_schema,
+    write_framed,
+};
 pub use datum::{Datum, Seq};
 pub use decimal::Decimal;
 pub use event::{
