@@ -3,4 +3,6 @@
 //! front over this library.
 
 pub mod kafka;
+pub mod mysql;
 pub mod postgres;
+pub mod registry;
