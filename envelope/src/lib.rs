@@ -37,6 +37,7 @@ pub mod schema;
 pub mod source;
 pub mod table;
 mod temporal;
+pub mod transform;
 pub mod value;
 
 pub use avro::{
