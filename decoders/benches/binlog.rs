@@ -1,9 +1,12 @@
 //! Binlog decoding throughput: WRITE_ROWS events of a typical table (BIGINT id, INT, VARCHAR,
-//! DECIMAL(10,2), DATETIME(6)), decoded to column values. Reports rows/s.
+//! DECIMAL(10,2), DATETIME(6)), decoded to column values, and decoded then converted to the
+//! shared typed values with a reused row buffer (what the pipeline does). Reports rows/s.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tributary_decoders::binlog::{BinlogDecoder, EventData};
+use tributary_decoders::binlog::{
+    BinlogDecoder, Charset, ColumnKind, ColumnSpec, EventData, IntegerType, RowConverter,
+};
 
 const ROWS_PER_EVENT: usize = 100;
 const EVENTS: usize = 100;
@@ -79,6 +82,56 @@ fn bench(c: &mut Criterion) {
                     };
                     for row in r.rows() {
                         row.unwrap();
+                        rows += 1;
+                    }
+                }
+            }
+            assert_eq!(rows, EVENTS * ROWS_PER_EVENT);
+        });
+    });
+    let converter = RowConverter::new(
+        "shop",
+        "orders",
+        vec![
+            ColumnSpec::new(
+                "id",
+                ColumnKind::Integer {
+                    ty: IntegerType::Big,
+                    unsigned: false,
+                },
+            ),
+            ColumnSpec::new(
+                "qty",
+                ColumnKind::Integer {
+                    ty: IntegerType::Int,
+                    unsigned: false,
+                },
+            ),
+            ColumnSpec::new("email", ColumnKind::Text(Charset::Utf8)),
+            ColumnSpec::new("amount", ColumnKind::Decimal),
+            ColumnSpec::new("at", ColumnKind::DateTime),
+        ],
+    );
+    group.bench_function("write_rows_decode_convert", |b| {
+        let mut values = Vec::new();
+        b.iter(|| {
+            let mut decoder = BinlogDecoder::new();
+            decoder.decode(&fde()).unwrap().for_each(drop);
+            decoder.decode(&table_map()).unwrap().for_each(drop);
+            let mut rows = 0;
+            for raw in &events {
+                for e in decoder.decode(raw).unwrap() {
+                    let EventData::Rows(r) = e.data else {
+                        panic!("not a rows event");
+                    };
+                    for change in r.rows() {
+                        let tributary_decoders::binlog::RowChange::Insert(row) = change.unwrap()
+                        else {
+                            panic!("not an insert");
+                        };
+                        converter
+                            .convert_row(&row, r.position(), &mut values)
+                            .unwrap();
                         rows += 1;
                     }
                 }

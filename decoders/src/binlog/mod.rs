@@ -82,6 +82,12 @@
 //! gets validated lengths. Not guarded: binary-JSON nesting depth (recursive; the server caps
 //! it at 100, and CRC32 protects the bytes).
 //!
+//! # Typed values
+//! [`RowConverter`] turns a decoded row image into the shared [`tributary_envelope::Value`]s,
+//! given each column's definition from the caller's schema history ([`ColumnSpec`]): charset,
+//! signedness, ENUM/SET labels, `BIT` width; see `convert.rs` for Debezium's rules (zero
+//! dates, `TIMESTAMP` as a UTC instant, geometry SRID).
+//!
 //! # Transactions
 //! MySQL: `GTID` (or `ANONYMOUS_GTID`), `QUERY BEGIN`, table maps and rows, `XID`.
 //! MariaDB: `MARIADB_GTID`, `QUERY BEGIN`, …, `XID` (or `QUERY COMMIT` for non-transactional
@@ -89,6 +95,7 @@
 //! With `binlog_transaction_compression=ON`, MySQL puts everything after the GTID into one
 //! TRANSACTION_PAYLOAD; [`BinlogDecoder::decode`] returns its inner events in order.
 
+mod convert;
 mod cursor;
 mod decoder;
 mod error;
@@ -97,6 +104,10 @@ mod rows;
 mod table;
 mod value;
 
+pub use convert::{
+    Charset, CharsetKind, ColumnCountMismatch, ColumnKind, ColumnSpec, IntegerType,
+    RowConvertError, RowConverter, ValueConvertError, convert_value,
+};
 pub use decoder::{
     BinlogDecoder, ChecksumAlgorithm, Event, EventData, EventHeader, Events, Gtid, HEADER_LEN,
 };

@@ -850,7 +850,14 @@ impl Parser<'_> {
                 }
                 continue;
             } else if self.eat_kw("CHECK") {
-                self.balanced()?;
+                let check = self.balanced()?;
+                // MariaDB's JSON is an alias: `SHOW CREATE TABLE` prints the column as
+                // `longtext … CHECK (json_valid(`c`))`. Read back, it is still JSON, so a
+                // captured schema maps it as the binlog's `JSON` DDL does.
+                if column.data_type.name == "LONGTEXT" && is_json_valid_check(&check, &column.name)
+                {
+                    column.data_type.name = "JSON".to_owned();
+                }
             } else if self.eat_kws(&["SERIAL", "DEFAULT", "VALUE"]) {
                 column.nullable = false;
                 column.auto_increment = true;
@@ -1380,6 +1387,16 @@ impl Parser<'_> {
         }
         Ok(Ddl::RenameTables(pairs))
     }
+}
+
+/// Whether a column CHECK is MariaDB's `json_valid(`column`)`.
+fn is_json_valid_check(check: &str, column: &str) -> bool {
+    let compact: String = check
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '`')
+        .collect::<String>()
+        .to_lowercase();
+    compact == format!("json_valid({})", column.to_lowercase())
 }
 
 /// The character set a collation belongs to: its name up to the first `_` (`binary` is its

@@ -130,6 +130,58 @@ pub enum SchemaError {
     /// Serialising a record failed (not expected for these plain types).
     #[error("cannot serialise a schema history record: {0}")]
     Serialise(#[from] serde_json::Error),
+    /// Talking to Kafka about the history topic failed. Transient: a retry can help.
+    #[error(
+        "schema history topic '{topic}': {action}: {detail}; hint: check that Kafka is reachable"
+    )]
+    Kafka {
+        /// The history topic.
+        topic: String,
+        /// What was being done.
+        action: &'static str,
+        /// The client's error.
+        detail: String,
+    },
+    /// The history topic exists but cannot hold an ordered history. Definite.
+    #[error(
+        "schema history topic '{topic}' cannot be used: {detail}; hint: the history topic \
+         must have exactly one partition — recreate it, or point \
+         schema.history.internal.kafka.topic at a new topic and re-snapshot the schema"
+    )]
+    KafkaTopic {
+        /// The history topic.
+        topic: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A record in the history topic is not a valid history record. Definite.
+    #[error(
+        "schema history topic '{topic}': record at offset {offset} is not a valid history \
+         record: {detail}; hint: the topic is shared with another writer or damaged; use a \
+         dedicated topic and re-snapshot the schema"
+    )]
+    KafkaCorrupt {
+        /// The history topic.
+        topic: String,
+        /// The record's offset.
+        offset: i64,
+        /// The JSON error.
+        detail: String,
+    },
+    /// A captured column's type cannot be converted (a character set Tributary cannot
+    /// decode). Definite.
+    #[error(
+        "cannot capture column `{column}` of {table}: {detail}; hint: convert the column to \
+         utf8mb4 (ALTER TABLE … CONVERT TO CHARACTER SET utf8mb4) or exclude the table"
+    )]
+    UnsupportedColumn {
+        /// `db.table`.
+        table: String,
+        /// The column.
+        column: String,
+        /// Why.
+        detail: String,
+    },
     /// Replaying a stored record failed: the history cannot rebuild the model.
     #[error(
         "cannot replay schema history record at binlog position {position}: {detail}; \
@@ -147,8 +199,8 @@ pub enum SchemaError {
 }
 
 impl SchemaError {
-    /// Whether retrying the same operation may succeed (only I/O errors).
+    /// Whether retrying the same operation may succeed (only I/O and Kafka errors).
     pub fn is_transient(&self) -> bool {
-        matches!(self, SchemaError::Io { .. })
+        matches!(self, SchemaError::Io { .. } | SchemaError::Kafka { .. })
     }
 }

@@ -21,6 +21,7 @@
 //! reported as [`DdlOutcome::Skipped`] for the caller to log as a warning.
 
 use std::cmp::Ordering;
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
@@ -290,6 +291,9 @@ pub enum DdlOutcome {
 pub struct SchemaHistory {
     model: SchemaModel,
     options: HistoryOptions,
+    /// Stored records after the recovery position, oldest first: the binlog will deliver
+    /// their DDL again, and those are applied without being appended a second time.
+    replay: VecDeque<HistoryRecord>,
 }
 
 impl SchemaHistory {
@@ -298,12 +302,24 @@ impl SchemaHistory {
         Self {
             model: SchemaModel::new(),
             options,
+            replay: VecDeque::new(),
         }
     }
 
     /// The current model.
     pub fn model(&self) -> &SchemaModel {
         &self.model
+    }
+
+    /// The envelope description and the row converter of table `id` as the model stands
+    /// (the schema in force at the reader's position); `None` for a table the history does
+    /// not know.
+    pub fn captured_table(
+        &self,
+        id: &TableId,
+        connector: tributary_envelope::table::ConnectorKind,
+    ) -> Result<Option<super::rows::CapturedTable>, SchemaError> {
+        super::rows::CapturedTable::from_model(&self.model, id, connector)
     }
 
     /// Applies the DDL of one QUERY event (`default_database` is the event's schema, may be
@@ -377,22 +393,42 @@ impl SchemaHistory {
                 .map(HistoryTableChange::from_change)
                 .collect(),
         };
-        store.append(&record)?;
+        // A DDL read again after a restart from an older position is already stored.
+        while self
+            .replay
+            .front()
+            .is_some_and(|r| r.position.cmp_binlog(position) == Ordering::Less)
+        {
+            self.replay.pop_front();
+        }
+        let stored = self.replay.front().is_some_and(|r| {
+            r.position.cmp_binlog(position) == Ordering::Equal && r.ddl == statement
+        });
+        if stored {
+            self.replay.pop_front();
+        } else {
+            store.append(&record)?;
+        }
         self.model = next;
         Ok(DdlOutcome::Applied(record))
     }
 
     /// Rebuilds the model from `store`, replaying every record up to and including
     /// `up_to` (all records when `None`), so a restart or a replay from an old position
-    /// decodes with the schema the first pass had there.
+    /// decodes with the schema the first pass had there. The records after `up_to` are
+    /// kept aside: when [`Self::apply_ddl`] meets their DDL again in the binlog (same
+    /// position, same statement), it applies it without storing it twice.
     pub fn recover(
         options: HistoryOptions,
         store: &dyn SchemaHistoryStore,
         up_to: Option<&BinlogPosition>,
     ) -> Result<Self, SchemaError> {
         let mut model = SchemaModel::new();
-        for record in store.records()? {
+        let mut records = store.records()?.into_iter();
+        let mut replay = VecDeque::new();
+        for record in records.by_ref() {
             if up_to.is_some_and(|limit| record.position.cmp_binlog(limit) == Ordering::Greater) {
+                replay.push_back(record);
                 break;
             }
             let default_db = Some(record.database_name.as_str()).filter(|d| !d.is_empty());
@@ -404,7 +440,12 @@ impl SchemaHistory {
             let ddl = parse(&record.ddl).map_err(|e| replay_error(e.to_string()))?;
             apply(&mut model, &ddl, default_db).map_err(|e| replay_error(e.to_string()))?;
         }
-        Ok(Self { model, options })
+        replay.extend(records);
+        Ok(Self {
+            model,
+            options,
+            replay,
+        })
     }
 
     /// The conservative check: does any identifier in `statement`, as a table of the default

@@ -220,7 +220,10 @@ impl Column {
         };
         ColumnDescription {
             name: self.name.as_str().into(),
-            type_name: t.full_name().into(),
+            type_name: match self.binary_charset_type() {
+                Some(binary) => binary.into(),
+                None => t.full_name().into(),
+            },
             length,
             scale: t.scale,
             fsp,

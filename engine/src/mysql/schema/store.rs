@@ -1,5 +1,5 @@
 //! Where schema history records are kept: the [`SchemaHistoryStore`] contract and the local
-//! file implementation (the Kafka-topic store comes with the Kafka sink).
+//! file implementation (the Kafka-topic store is in `kafka_store.rs`).
 //!
 //! # File format and crash safety
 //! One JSON record per line, appended and `fsync`ed before `append` returns. A record is a

@@ -886,3 +886,109 @@ fn property_random_ddl_recovers_to_the_same_model() {
         assert_eq!(partial.model(), snapshot, "seed {seed} at {p}");
     }
 }
+
+#[test]
+fn mariadb_json_check_reads_back_as_json() {
+    // `SHOW CREATE TABLE` on MariaDB prints a JSON column as LONGTEXT with a json_valid
+    // CHECK; a LONGTEXT with another CHECK stays LONGTEXT.
+    let (h, _) = run(&[
+        "CREATE TABLE t (`j` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL \
+         CHECK (json_valid(`j`)), k longtext CHECK (json_valid(`j`)), l longtext CHECK (length(l) > 1))",
+    ]);
+    let t = table(&h, "t");
+    let names: Vec<&str> = t
+        .columns
+        .iter()
+        .map(|c| c.data_type.name.as_str())
+        .collect();
+    assert_eq!(names, ["JSON", "LONGTEXT", "LONGTEXT"]);
+}
+
+#[test]
+fn replayed_ddl_after_recovery_is_applied_but_not_stored_again() {
+    let stmts = [
+        BASE,
+        "ALTER TABLE t ADD COLUMN c INT AFTER id",
+        "ALTER TABLE t DROP COLUMN b",
+    ];
+    let (_, store) = run(&stmts);
+    assert_eq!(store.records().unwrap().len(), 3);
+    // Restart at the first DDL's position: the two ALTERs come again from the binlog.
+    let mut h =
+        SchemaHistory::recover(HistoryOptions::capture_all("srv"), &store, Some(&pos(4))).unwrap();
+    let mut store = store;
+    for (i, s) in stmts.iter().enumerate().skip(1) {
+        let outcome = h.apply_ddl(&mut store, "db", s, &pos(i as u64 * 100 + 4), 1000);
+        assert!(
+            matches!(outcome, Ok(DdlOutcome::Applied(_))),
+            "{s}: {outcome:?}"
+        );
+    }
+    assert_eq!(columns(&h, "db", "t"), ["id", "c", "a"]);
+    assert_eq!(store.records().unwrap().len(), 3, "nothing stored twice");
+    // A new DDL after the replayed ones is stored.
+    h.apply_ddl(
+        &mut store,
+        "db",
+        "ALTER TABLE t ADD COLUMN d INT",
+        &pos(900),
+        1000,
+    )
+    .unwrap();
+    assert_eq!(store.records().unwrap().len(), 4);
+}
+
+#[test]
+fn row_converter_and_description_follow_the_model() {
+    let (h, _) = run(&[
+        "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, v VARCHAR(3) CHARACTER SET binary, \
+         w TEXT CHARACTER SET latin1, x TEXT CHARACTER SET sjis, b BIT(1), e ENUM('a','b'))",
+    ]);
+    let id = TableId::new("db", "t");
+    let err = h.captured_table(&id, ConnectorKind::MariaDb).unwrap_err();
+    assert!(err.to_string().contains("sjis"), "{err}");
+    let (h, _) = run(&[
+        "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, v VARCHAR(3) CHARACTER SET binary, \
+         w TEXT CHARACTER SET latin1, b BIT(1), e ENUM('a','b'))",
+    ]);
+    let captured = h
+        .captured_table(&id, ConnectorKind::MariaDb)
+        .unwrap()
+        .unwrap();
+    use tributary_decoders::binlog::{Charset, ColumnKind, IntegerType};
+    let kinds: Vec<&ColumnKind> = captured
+        .converter
+        .columns()
+        .iter()
+        .map(|c| &c.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            &ColumnKind::Integer {
+                ty: IntegerType::Big,
+                unsigned: true
+            },
+            &ColumnKind::Binary,
+            &ColumnKind::Text(Charset::Latin1),
+            &ColumnKind::Bool,
+            &ColumnKind::Enum(vec!["a".into(), "b".into()].into()),
+        ]
+    );
+    let types: Vec<&str> = captured
+        .description
+        .columns
+        .iter()
+        .map(|c| &*c.type_name)
+        .collect();
+    assert_eq!(
+        types,
+        ["BIGINT UNSIGNED", "VARBINARY", "TEXT", "BIT", "ENUM"]
+    );
+    assert_eq!(captured.description.connector, ConnectorKind::MariaDb);
+    assert!(
+        h.captured_table(&TableId::new("db", "nope"), ConnectorKind::MariaDb)
+            .unwrap()
+            .is_none()
+    );
+}
