@@ -144,6 +144,7 @@ async fn confirmed_flush_never_passes_the_sinks_ack_and_advances_when_idle() {
     let config = WalReaderConfig {
         status_interval: Duration::from_millis(100),
         channel_capacity: 16,
+        ..WalReaderConfig::default()
     };
     let mut reader = spawn_wal_reader(stream, start, config);
 

@@ -52,6 +52,22 @@ pub enum PgError {
         /// What failed and how to fix it.
         detail: String,
     },
+    /// A spill file of a large streamed transaction could not be written or read back
+    /// (disk full, directory missing or not writable). A retry re-streams the transaction
+    /// from the slot and can help once space is freed.
+    #[error(
+        "postgres: cannot {action} the spill file {path} of a large streamed transaction: \
+         {source}; hint: free disk space there or point the spill directory elsewhere"
+    )]
+    Spill {
+        /// The file (already unlinked once created).
+        path: std::path::PathBuf,
+        /// `create`, `write`, `read`, ...
+        action: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The server sent bytes that break the protocol. Retrying the same server rarely helps.
     #[error("postgres protocol violation during {during}: {detail}")]
     Protocol {
@@ -72,7 +88,7 @@ impl PgError {
     /// are definite: the same request will fail the same way until someone changes something.
     pub fn is_transient(&self) -> bool {
         match self {
-            PgError::Io { .. } | PgError::Timeout { .. } => true,
+            PgError::Io { .. } | PgError::Timeout { .. } | PgError::Spill { .. } => true,
             PgError::Server { error, .. } => {
                 let code = error.code.as_str();
                 code.starts_with("08")

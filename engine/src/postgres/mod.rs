@@ -3,9 +3,11 @@
 mod ack;
 mod config;
 mod error;
+mod position_check;
 mod preflight;
 mod replication;
 mod session;
+mod stream_buffer;
 mod tls;
 mod wal_reader;
 mod wire;
@@ -13,6 +15,7 @@ mod wire;
 pub use ack::AckTracker;
 pub use config::{PgConnectOptions, Secret};
 pub use error::{PgError, ServerError};
+pub use position_check::{PositionError, StoredPosition, check_position};
 pub use preflight::{
     PreflightError, PublicationAutocreate, SlotInfo, SlotState, check_server, connect_replication,
     ensure_publication, ensure_slot,

@@ -11,7 +11,19 @@
 //! The sink reports durability through a `watch` channel: the LSN up to which every change
 //! is committed in Kafka (a commit's end LSN, or an idle position it stored). Only that
 //! becomes the flush position; see [`AckTracker`].
+//!
+//! # Streamed transactions
+//! With `streaming` on (protocol 2+), the server sends large transactions before they end.
+//! The reader holds them (`StreamBuffers`, in `stream_buffer.rs`) and forwards each only
+//! when it commits, as an ordinary Begin … Commit transaction; aborted transactions and
+//! rolled-back subtransactions never reach the pipeline. So the pipeline never sees Stream
+//! Start/Stop/Commit/Abort. Memory: at most [`WalReaderConfig::stream_memory_limit`] bytes
+//! of held messages (plus 64 bytes of bookkeeping each), one 256 KiB write buffer per
+//! transaction that spilled to disk, and one 256 KiB read batch during a replay; the rest
+//! is on disk. While a replay waits for room in the channel the reader keeps sending status
+//! updates, as for any message.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,11 +35,13 @@ use tributary_decoders::pgoutput::Lsn;
 use super::ack::AckTracker;
 use super::error::PgError;
 use super::replication::{ReplicationMessage, ReplicationStream};
+use super::stream_buffer::{Accepted, StreamBuffers};
 
 /// What the reader hands the pipeline, in stream order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalEvent {
-    /// A pgoutput message.
+    /// A pgoutput message. Streamed transactions arrive as ordinary ones, whole, once they
+    /// committed (see "Streamed transactions" above): never Stream Start/Stop/Commit/Abort.
     Message(WalMessage),
     /// Nothing is pending and the server has decoded up to `lsn` without anything to send:
     /// store `lsn` as the source offset and acknowledge it, so the slot can advance while
@@ -51,8 +65,9 @@ pub struct WalMessage {
     pub data: Bytes,
 }
 
-/// How the reader paces itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the reader paces itself and how much of a large streamed transaction it holds in
+/// memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalReaderConfig {
     /// How often to send a status update when nothing else prompts one (Debezium's
     /// `status.update.interval.ms`, default 10 s). Must be well under the server's
@@ -60,6 +75,12 @@ pub struct WalReaderConfig {
     pub status_interval: Duration,
     /// Messages buffered between the reader and the pipeline.
     pub channel_capacity: usize,
+    /// Bytes of in-progress streamed transactions held in memory, over all of them
+    /// together (default 64 MiB); beyond it they spill to disk. See the module docs,
+    /// "Streamed transactions", for the whole bound.
+    pub stream_memory_limit: usize,
+    /// Where spill files go; `None`: the OS temporary directory.
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl Default for WalReaderConfig {
@@ -67,6 +88,8 @@ impl Default for WalReaderConfig {
         Self {
             status_interval: Duration::from_secs(10),
             channel_capacity: 8192,
+            stream_memory_limit: 64 * 1024 * 1024,
+            spill_dir: None,
         }
     }
 }
@@ -108,6 +131,8 @@ async fn run(
 ) -> Result<(), PgError> {
     let mut tracker = AckTracker::new(start);
     let mut ticker = status_ticker(config.status_interval);
+    let spill_dir = config.spill_dir.unwrap_or_else(std::env::temp_dir);
+    let mut streams = StreamBuffers::new(config.stream_memory_limit, spill_dir);
     loop {
         tokio::select! {
             biased;
@@ -138,28 +163,67 @@ async fn run(
                 }
                 Some(ReplicationMessage::XLogData { wal_start, wal_end, server_time_us, data }) => {
                     tracker.on_forwarded(wal_start, wal_end, &data);
-                    // Wait for room, still answering the server and taking acks meanwhile.
-                    let permit = loop {
-                        tokio::select! {
-                            biased;
-                            permit = events.reserve() => match permit {
-                                Ok(permit) => break permit,
-                                Err(_) => return stream.close().await,
-                            },
-                            changed = durable.changed() => {
-                                if changed.is_err() {
-                                    return stream.close().await;
-                                }
-                                tracker.on_durable(*durable.borrow_and_update());
-                                stream.send_status(tracker.status(), false).await?;
+                    let message = WalMessage { wal_start, wal_end, server_time_us, data };
+                    let mut link = Link {
+                        stream: &mut stream,
+                        events: &events,
+                        durable: &mut durable,
+                        ticker: &mut ticker,
+                        tracker: &mut tracker,
+                    };
+                    let open = match streams.accept(message).await? {
+                        Accepted::Forward(message) => link.forward(message).await?,
+                        Accepted::Held => true,
+                        Accepted::Commit(mut replay) => {
+                            let mut open = true;
+                            while open && let Some(message) = replay.next().await? {
+                                link.tracker.on_forwarded(message.wal_start, message.wal_end, &message.data);
+                                open = link.forward(message).await?;
                             }
-                            _ = ticker.tick() => stream.send_status(tracker.status(), false).await?,
+                            open
                         }
                     };
-                    permit.send(WalEvent::Message(WalMessage { wal_start, wal_end, server_time_us, data }));
+                    if !open {
+                        return stream.close().await;
+                    }
                 }
             },
         }
+    }
+}
+
+/// What forwarding one message needs: the stream to keep answering, the channel, the acks.
+struct Link<'a> {
+    stream: &'a mut ReplicationStream,
+    events: &'a mpsc::Sender<WalEvent>,
+    durable: &'a mut watch::Receiver<Lsn>,
+    ticker: &'a mut Interval,
+    tracker: &'a mut AckTracker,
+}
+
+impl Link<'_> {
+    /// Waits for room and forwards `message`, still answering the server and taking acks
+    /// meanwhile. `false` when the pipeline dropped its end.
+    async fn forward(&mut self, message: WalMessage) -> Result<bool, PgError> {
+        let permit = loop {
+            tokio::select! {
+                biased;
+                permit = self.events.reserve() => match permit {
+                    Ok(permit) => break permit,
+                    Err(_) => return Ok(false),
+                },
+                changed = self.durable.changed() => {
+                    if changed.is_err() {
+                        return Ok(false);
+                    }
+                    self.tracker.on_durable(*self.durable.borrow_and_update());
+                    self.stream.send_status(self.tracker.status(), false).await?;
+                }
+                _ = self.ticker.tick() => self.stream.send_status(self.tracker.status(), false).await?,
+            }
+        };
+        permit.send(WalEvent::Message(message));
+        Ok(true)
     }
 }
 
