@@ -2,7 +2,9 @@
 //! offset and schema-history stores, and the runtime. The `tributary` binary is a thin
 //! front over this library.
 
+pub mod config;
 pub mod kafka;
 pub mod mysql;
+pub mod pipeline;
 pub mod postgres;
 pub mod registry;

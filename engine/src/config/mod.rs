@@ -1,0 +1,661 @@
+//! Connector configuration: Debezium's property names and defaults, read once at the edge
+//! into typed structs.
+//!
+//! A configuration arrives as a flat property map ([`properties`]: `.properties`, Connect's
+//! JSON body, config-provider indirections) and is validated here into a
+//! [`ConnectorConfig`]. Everything after this point works with typed values; an invalid
+//! setting is an error naming the key, the value and what is allowed — secrets are never
+//! echoed.
+
+mod filter;
+pub mod properties;
+
+use std::time::Duration;
+
+use tributary_envelope::EnvelopeOptions;
+use tributary_envelope::table::ConnectorKind;
+use tributary_envelope::transform::TransformChain;
+
+pub use filter::TableFilter;
+pub use properties::Properties;
+
+use crate::mysql::client::{BinlogReaderConfig, MySqlConnectOptions};
+use crate::postgres::{PgConnectOptions, PublicationAutocreate, Secret, SslMode, TlsOptions};
+use crate::registry::{BasicAuth, RegistryConfig};
+
+/// Properties whose values are secrets: never logged, never returned.
+pub const SECRET_KEYS: &[&str] = &[
+    "database.password",
+    "key.converter.basic.auth.user.info",
+    "value.converter.basic.auth.user.info",
+];
+
+/// A configuration that cannot be used; names the key at fault and what is allowed. A retry
+/// cannot help: the configuration must change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required property is not set.
+    #[error("missing required property '{key}': {hint}")]
+    Missing {
+        /// The property.
+        key: &'static str,
+        /// What it is for.
+        hint: &'static str,
+    },
+    /// A property has a value that is not allowed.
+    #[error("invalid value '{value}' for property '{key}': allowed: {allowed}")]
+    Invalid {
+        /// The property.
+        key: &'static str,
+        /// The value given (never a secret's).
+        value: String,
+        /// What would be accepted.
+        allowed: String,
+    },
+    /// Properties that cannot be set together.
+    #[error("conflicting properties {keys}: {detail}")]
+    Conflict {
+        /// The properties.
+        keys: &'static str,
+        /// Why.
+        detail: String,
+    },
+    /// The configuration file could not be read or parsed.
+    #[error("configuration file '{path}': {detail}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A `${provider:…}` reference could not be resolved.
+    #[error("property '{key}': cannot resolve '{reference}': {detail}")]
+    Indirection {
+        /// The property.
+        key: String,
+        /// The reference as written.
+        reference: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A transform or predicate (`transforms.*`, `predicates.*`) is invalid.
+    #[error(transparent)]
+    Transform(#[from] tributary_envelope::transform::TransformConfigError),
+    /// An envelope option (`decimal.handling.mode`, …) is invalid.
+    #[error(transparent)]
+    Envelope(#[from] tributary_envelope::OptionsError),
+}
+
+/// A connector, validated. Its `Debug` output masks secrets.
+#[derive(Clone)]
+pub struct ConnectorConfig {
+    /// `name`: the connector's name, part of its offset key and transactional id.
+    pub name: String,
+    /// From `connector.class`.
+    pub connector: ConnectorKind,
+    /// `topic.prefix` (or Debezium 1.x's `database.server.name`).
+    pub topic_prefix: String,
+    /// The include/exclude lists.
+    pub tables: TableFilter,
+    /// The envelope and type-mapping options.
+    pub envelope: EnvelopeOptions,
+    /// Database-specific settings.
+    pub source: SourceConfig,
+    /// Where records and offsets go.
+    pub kafka: KafkaConfig,
+    /// `key.converter` and `value.converter`.
+    pub converters: Converters,
+    /// How many changes go into one Kafka transaction.
+    pub transaction_limits: TransactionLimits,
+    /// Every property as given (transforms and later options read from it).
+    pub properties: Properties,
+}
+
+/// The database side.
+#[derive(Debug, Clone)]
+pub enum SourceConfig {
+    /// PostgreSQL logical replication.
+    Postgres(PostgresConfig),
+    /// MySQL/MariaDB binlog.
+    MySql(MySqlConfig),
+}
+
+/// PostgreSQL settings.
+#[derive(Debug, Clone)]
+pub struct PostgresConfig {
+    /// `database.*`.
+    pub connect: PgConnectOptions,
+    /// `slot.name` (default `debezium`).
+    pub slot_name: String,
+    /// `publication.name` (default `dbz_publication`).
+    pub publication_name: String,
+    /// `publication.autocreate.mode` (default `all_tables`); `filtered` is resolved against
+    /// the catalog at start.
+    pub publication_autocreate: PublicationAutocreateMode,
+    /// `slot.drop.on.stop` (default false).
+    pub slot_drop_on_stop: bool,
+    /// `status.update.interval.ms` (default 10 s).
+    pub status_interval: Duration,
+}
+
+/// `publication.autocreate.mode` before the table list is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationAutocreateMode {
+    /// `all_tables`.
+    AllTables,
+    /// `filtered`.
+    Filtered,
+    /// `disabled`.
+    Disabled,
+}
+
+impl PublicationAutocreateMode {
+    /// The preflight mode for the captured tables.
+    pub fn resolve(self, tables: Vec<(String, String)>) -> PublicationAutocreate {
+        match self {
+            Self::AllTables => PublicationAutocreate::AllTables,
+            Self::Filtered => PublicationAutocreate::Filtered(tables),
+            Self::Disabled => PublicationAutocreate::Disabled,
+        }
+    }
+}
+
+/// MySQL/MariaDB settings.
+#[derive(Debug, Clone)]
+pub struct MySqlConfig {
+    /// `database.*`, including `database.server.id`.
+    pub connect: MySqlConnectOptions,
+    /// Reader pacing (`heartbeat.interval.ms` for the binlog heartbeat).
+    pub reader: BinlogReaderConfig,
+}
+
+/// Kafka settings. `Debug` names the producer overrides without their values (they may
+/// hold SASL credentials).
+#[derive(Clone)]
+pub struct KafkaConfig {
+    /// `bootstrap.servers`.
+    pub bootstrap_servers: String,
+    /// `offset.storage.topic` (default `connect-offsets`, Kafka Connect's usual name, so
+    /// Connect tools find the offsets).
+    pub offsets_topic: String,
+    /// `transactional.id` (default `<name>-0`).
+    pub transactional_id: String,
+    /// `producer.override.*` and `producer.*` properties, passed to librdkafka.
+    pub producer_overrides: Vec<(String, String)>,
+    /// Limit on each blocking transactional call (`tributary.kafka.timeout.ms`, 30 s).
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for KafkaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let overrides: Vec<&str> = self
+            .producer_overrides
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        f.debug_struct("KafkaConfig")
+            .field("bootstrap_servers", &self.bootstrap_servers)
+            .field("offsets_topic", &self.offsets_topic)
+            .field("transactional_id", &self.transactional_id)
+            .field("producer_overrides", &overrides)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The two converters.
+#[derive(Debug, Clone)]
+pub struct Converters {
+    /// `key.converter`.
+    pub key: ConverterKind,
+    /// `value.converter`.
+    pub value: ConverterKind,
+}
+
+/// One converter.
+#[derive(Debug, Clone)]
+pub enum ConverterKind {
+    /// `org.apache.kafka.connect.json.JsonConverter` with `schemas.enable`.
+    Json {
+        /// `<prefix>.schemas.enable` (default true).
+        schemas_enable: bool,
+    },
+    /// `io.confluent.connect.avro.AvroConverter`.
+    Avro(RegistryConfig),
+}
+
+/// Bounds of one Kafka transaction: whichever is reached first ends it (at a source
+/// transaction boundary when possible).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransactionLimits {
+    /// `tributary.transaction.max.events` (default 20 000).
+    pub max_events: usize,
+    /// `tributary.transaction.max.bytes` (default 16 MiB).
+    pub max_bytes: usize,
+    /// `tributary.transaction.max.ms` (default 100 ms): the longest a change waits for its
+    /// commit under light load.
+    pub max_wait: Duration,
+}
+
+impl Default for TransactionLimits {
+    fn default() -> Self {
+        Self {
+            max_events: 20_000,
+            max_bytes: 16 << 20,
+            max_wait: Duration::from_millis(100),
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorConfig")
+            .field("name", &self.name)
+            .field("connector", &self.connector)
+            .field("topic_prefix", &self.topic_prefix)
+            .field("source", &self.source)
+            .field("kafka", &self.kafka)
+            .field("transaction_limits", &self.transaction_limits)
+            .field("properties", &self.masked_properties())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectorConfig {
+    /// Validates `properties` into a connector configuration.
+    pub fn from_properties(properties: Properties) -> Result<Self, ConfigError> {
+        let p = Reader(&properties);
+        let name = p.required("name", "the connector's name")?.to_owned();
+        let connector = connector_kind(p.required(
+            "connector.class",
+            "io.debezium.connector.postgresql.PostgresConnector, \
+             io.debezium.connector.mysql.MySqlConnector or \
+             io.debezium.connector.mariadb.MariaDbConnector",
+        )?)?;
+        let topic_prefix = match p.get("topic.prefix").or(p.get("database.server.name")) {
+            Some(prefix) => prefix.to_owned(),
+            None => {
+                return Err(ConfigError::Missing {
+                    key: "topic.prefix",
+                    hint: "the prefix of every topic name and the offsets' server partition",
+                });
+            }
+        };
+        let binlog = connector.is_binlog();
+        let tables = TableFilter::new(
+            binlog,
+            p.get(if binlog {
+                "database.include.list"
+            } else {
+                "schema.include.list"
+            }),
+            p.get(if binlog {
+                "database.exclude.list"
+            } else {
+                "schema.exclude.list"
+            }),
+            p.get("table.include.list"),
+            p.get("table.exclude.list"),
+        )?;
+        let envelope = EnvelopeOptions::from_properties(
+            connector,
+            properties
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .chain(std::iter::once(("topic.prefix", topic_prefix.as_str()))),
+        )?;
+        let source = if binlog {
+            SourceConfig::MySql(mysql_config(&p, &name)?)
+        } else {
+            SourceConfig::Postgres(postgres_config(&p)?)
+        };
+        let kafka = KafkaConfig {
+            bootstrap_servers: p
+                .required("bootstrap.servers", "the Kafka cluster to write to")?
+                .to_owned(),
+            offsets_topic: p
+                .get("offset.storage.topic")
+                .unwrap_or("connect-offsets")
+                .to_owned(),
+            transactional_id: p
+                .get("transactional.id")
+                .map_or_else(|| format!("{name}-0"), str::to_owned),
+            producer_overrides: producer_overrides(&properties),
+            timeout: p.millis("tributary.kafka.timeout.ms", 30_000)?,
+        };
+        let converters = Converters {
+            key: converter(&p, "key.converter")?,
+            value: converter(&p, "value.converter")?,
+        };
+        // Validated here, at the edge; each run builds its own chain (it owns caches).
+        TransformChain::from_properties(properties.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        let defaults = TransactionLimits::default();
+        let transaction_limits = TransactionLimits {
+            max_events: p.positive("tributary.transaction.max.events", defaults.max_events)?,
+            max_bytes: p.positive("tributary.transaction.max.bytes", defaults.max_bytes)?,
+            max_wait: p.millis("tributary.transaction.max.ms", 100)?,
+        };
+        Ok(Self {
+            name,
+            connector,
+            topic_prefix,
+            tables,
+            envelope,
+            source,
+            kafka,
+            converters,
+            transaction_limits,
+            properties,
+        })
+    }
+
+    /// The properties with secrets masked, for logs and the REST API.
+    pub fn masked_properties(&self) -> Properties {
+        mask_secrets(&self.properties)
+    }
+
+    /// A fresh transform chain (`transforms=…`), already validated.
+    pub fn transform_chain(&self) -> Result<TransformChain, ConfigError> {
+        Ok(TransformChain::from_properties(
+            self.properties
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )?)
+    }
+}
+
+/// `properties` with every secret replaced by `[hidden]`, as Kafka Connect shows them.
+pub fn mask_secrets(properties: &Properties) -> Properties {
+    properties
+        .iter()
+        .map(|(k, v)| {
+            let secret = SECRET_KEYS.contains(&k.as_str())
+                || k.ends_with(".password")
+                || k.ends_with("sasl.jaas.config");
+            (
+                k.clone(),
+                if secret {
+                    "[hidden]".to_owned()
+                } else {
+                    v.clone()
+                },
+            )
+        })
+        .collect()
+}
+
+fn connector_kind(class: &str) -> Result<ConnectorKind, ConfigError> {
+    match class {
+        "io.debezium.connector.postgresql.PostgresConnector" | "postgres" | "postgresql" => {
+            Ok(ConnectorKind::Postgres)
+        }
+        "io.debezium.connector.mysql.MySqlConnector" | "mysql" => Ok(ConnectorKind::MySql),
+        "io.debezium.connector.mariadb.MariaDbConnector" | "mariadb" => Ok(ConnectorKind::MariaDb),
+        other => Err(ConfigError::Invalid {
+            key: "connector.class",
+            value: other.to_owned(),
+            allowed: "io.debezium.connector.postgresql.PostgresConnector (postgres), \
+                      io.debezium.connector.mysql.MySqlConnector (mysql), \
+                      io.debezium.connector.mariadb.MariaDbConnector (mariadb)"
+                .to_owned(),
+        }),
+    }
+}
+
+fn postgres_config(p: &Reader<'_>) -> Result<PostgresConfig, ConfigError> {
+    let host = p.required("database.hostname", "the PostgreSQL server's host")?;
+    let user = p.required("database.user", "a user with the REPLICATION privilege")?;
+    let dbname = p.required("database.dbname", "the database to capture")?;
+    let port = p.port("database.port", 5432)?;
+    let mut connect = PgConnectOptions::new(host, port, user, dbname);
+    connect.password = p.get("database.password").map(Secret::new);
+    let sslmode = p.get("database.sslmode").unwrap_or("prefer");
+    connect.tls = TlsOptions {
+        mode: SslMode::parse(sslmode).ok_or_else(|| ConfigError::Invalid {
+            key: "database.sslmode",
+            value: sslmode.to_owned(),
+            allowed: "disable, prefer, require, verify-ca, verify-full".to_owned(),
+        })?,
+        root_cert: p.get("database.sslrootcert").map(Into::into),
+    };
+    if let Some(plugin) = p.get("plugin.name")
+        && plugin != "pgoutput"
+    {
+        return Err(ConfigError::Invalid {
+            key: "plugin.name",
+            value: plugin.to_owned(),
+            allowed: "pgoutput (the only plugin Tributary reads; decoderbufs is not supported)"
+                .to_owned(),
+        });
+    }
+    let mode = p.get("publication.autocreate.mode").unwrap_or("all_tables");
+    let publication_autocreate = match mode {
+        "all_tables" => PublicationAutocreateMode::AllTables,
+        "filtered" => PublicationAutocreateMode::Filtered,
+        "disabled" => PublicationAutocreateMode::Disabled,
+        other => {
+            return Err(ConfigError::Invalid {
+                key: "publication.autocreate.mode",
+                value: other.to_owned(),
+                allowed: "all_tables, filtered, disabled".to_owned(),
+            });
+        }
+    };
+    Ok(PostgresConfig {
+        connect,
+        slot_name: p.get("slot.name").unwrap_or("debezium").to_owned(),
+        publication_name: p
+            .get("publication.name")
+            .unwrap_or("dbz_publication")
+            .to_owned(),
+        publication_autocreate,
+        slot_drop_on_stop: p.boolean("slot.drop.on.stop", false)?,
+        status_interval: p.millis("status.update.interval.ms", 10_000)?,
+    })
+}
+
+fn mysql_config(p: &Reader<'_>, name: &str) -> Result<MySqlConfig, ConfigError> {
+    let host = p.required("database.hostname", "the MySQL/MariaDB server's host")?;
+    let user = p.required(
+        "database.user",
+        "a user with REPLICATION SLAVE, REPLICATION CLIENT and SELECT",
+    )?;
+    let port = p.port("database.port", 3306)?;
+    let server_id = match p.get("database.server.id") {
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| ConfigError::Invalid {
+                key: "database.server.id",
+                value: text.to_owned(),
+                allowed: "a number from 1 to 4294967295, unique among the server's replicas"
+                    .to_owned(),
+            })?,
+        // Debezium picks a random id in 5400..6400; a stable one derived from the name keeps
+        // a restarted connector from looking like a second replica.
+        None => 5400 + fnv1a(name.as_bytes()) % 1000,
+    };
+    let mut connect = MySqlConnectOptions::new(host, port, user, server_id);
+    connect.password = p.get("database.password").map(Secret::new);
+    let reader = BinlogReaderConfig {
+        heartbeat_interval: p.millis("binlog.heartbeat.interval.ms", 30_000)?,
+        ..BinlogReaderConfig::default()
+    };
+    Ok(MySqlConfig { connect, reader })
+}
+
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |hash, &b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn converter(p: &Reader<'_>, prefix: &'static str) -> Result<ConverterKind, ConfigError> {
+    let class = p
+        .get(prefix)
+        .unwrap_or("org.apache.kafka.connect.json.JsonConverter");
+    let sub = |name: &str| p.get(&format!("{prefix}.{name}"));
+    match class {
+        "org.apache.kafka.connect.json.JsonConverter" | "json" => {
+            let schemas_enable = match sub("schemas.enable") {
+                None => true,
+                Some(v) => parse_bool(v).ok_or_else(|| ConfigError::Invalid {
+                    key: if prefix == "key.converter" {
+                        "key.converter.schemas.enable"
+                    } else {
+                        "value.converter.schemas.enable"
+                    },
+                    value: v.to_owned(),
+                    allowed: "true, false".to_owned(),
+                })?,
+            };
+            Ok(ConverterKind::Json { schemas_enable })
+        }
+        "io.confluent.connect.avro.AvroConverter"
+        | "io.apicurio.registry.utils.converter.AvroConverter"
+        | "avro" => {
+            let url = sub("schema.registry.url").ok_or(ConfigError::Missing {
+                key: if prefix == "key.converter" {
+                    "key.converter.schema.registry.url"
+                } else {
+                    "value.converter.schema.registry.url"
+                },
+                hint: "the Confluent-compatible schema registry the Avro converter registers with",
+            })?;
+            // Confluent accepts a comma-separated list; the first is used.
+            let url = url.split(',').next().unwrap_or(url).trim();
+            let mut registry = RegistryConfig::new(url);
+            if let Some(v) = sub("auto.register.schemas") {
+                registry.auto_register = parse_bool(v).ok_or_else(|| ConfigError::Invalid {
+                    key: "value.converter.auto.register.schemas",
+                    value: v.to_owned(),
+                    allowed: "true, false".to_owned(),
+                })?;
+            }
+            if sub("basic.auth.credentials.source").unwrap_or("USER_INFO") == "USER_INFO"
+                && let Some(info) = sub("basic.auth.user.info")
+            {
+                registry.basic_auth =
+                    Some(
+                        BasicAuth::from_user_info(info).map_err(|_| ConfigError::Invalid {
+                            key: "value.converter.basic.auth.user.info",
+                            value: "[hidden]".to_owned(),
+                            allowed: "user:password with a non-empty user".to_owned(),
+                        })?,
+                    );
+            }
+            Ok(ConverterKind::Avro(registry))
+        }
+        other => Err(ConfigError::Invalid {
+            key: if prefix == "key.converter" {
+                "key.converter"
+            } else {
+                "value.converter"
+            },
+            value: other.to_owned(),
+            allowed: "org.apache.kafka.connect.json.JsonConverter, \
+                      io.confluent.connect.avro.AvroConverter"
+                .to_owned(),
+        }),
+    }
+}
+
+fn producer_overrides(properties: &Properties) -> Vec<(String, String)> {
+    let mut overrides = Vec::new();
+    for prefix in ["producer.", "producer.override."] {
+        for (key, value) in properties {
+            if let Some(name) = key.strip_prefix(prefix)
+                && !name.starts_with("override.")
+            {
+                overrides.push((name.to_owned(), value.clone()));
+            }
+        }
+    }
+    overrides
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Typed reads of one property map.
+struct Reader<'a>(&'a Properties);
+
+impl Reader<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    fn required(&self, key: &'static str, hint: &'static str) -> Result<&str, ConfigError> {
+        self.get(key).ok_or(ConfigError::Missing { key, hint })
+    }
+
+    fn port(&self, key: &'static str, default: u16) -> Result<u16, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    key,
+                    value: text.to_owned(),
+                    allowed: "a TCP port, 1 to 65535".to_owned(),
+                }),
+        }
+    }
+
+    fn boolean(&self, key: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(text) => parse_bool(text).ok_or_else(|| ConfigError::Invalid {
+                key,
+                value: text.to_owned(),
+                allowed: "true, false".to_owned(),
+            }),
+        }
+    }
+
+    fn positive(&self, key: &'static str, default: usize) -> Result<usize, ConfigError> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    key,
+                    value: text.to_owned(),
+                    allowed: "a positive whole number".to_owned(),
+                }),
+        }
+    }
+
+    fn millis(&self, key: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        match self.get(key) {
+            None => Ok(Duration::from_millis(default)),
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| ConfigError::Invalid {
+                    key,
+                    value: text.to_owned(),
+                    allowed: "milliseconds, a whole number ≥ 0".to_owned(),
+                }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+use super::*;
+
+fn props(pairs: &[(&str, &str)]) -> Properties {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn postgres_base() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("name", "inventory-connector"),
+        (
+            "connector.class",
+            "io.debezium.connector.postgresql.PostgresConnector",
+        ),
+        ("database.hostname", "db"),
+        ("database.user", "postgres"),
+        ("database.password", "postgres"),
+        ("database.dbname", "postgres"),
+        ("topic.prefix", "dbserver1"),
+        ("bootstrap.servers", "kafka:9092"),
+    ]
+}
+
+#[test]
+fn debezium_postgres_defaults() {
+    let c = ConnectorConfig::from_properties(props(&postgres_base())).unwrap();
+    assert_eq!(c.connector, ConnectorKind::Postgres);
+    assert_eq!(c.kafka.transactional_id, "inventory-connector-0");
+    assert_eq!(c.kafka.offsets_topic, "connect-offsets");
+    let SourceConfig::Postgres(pg) = &c.source else {
+        panic!("postgres expected")
+    };
+    assert_eq!(pg.slot_name, "debezium");
+    assert_eq!(pg.publication_name, "dbz_publication");
+    assert_eq!(pg.connect.port, 5432);
+    assert_eq!(
+        pg.publication_autocreate,
+        PublicationAutocreateMode::AllTables
+    );
+    assert!(matches!(
+        c.converters.value,
+        ConverterKind::Json {
+            schemas_enable: true
+        }
+    ));
+}
+
+#[test]
+fn each_error_class_names_the_key() {
+    let mut missing = postgres_base();
+    missing.retain(|(k, _)| *k != "database.dbname");
+    let err = ConnectorConfig::from_properties(props(&missing)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Missing {
+                key: "database.dbname",
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let mut bad = postgres_base();
+    bad.push(("database.port", "70000"));
+    let err = ConnectorConfig::from_properties(props(&bad))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("database.port") && err.contains("70000"),
+        "{err}"
+    );
+
+    let mut bad = postgres_base();
+    bad.push(("decimal.handling.mode", "exact"));
+    let err = ConnectorConfig::from_properties(props(&bad))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("decimal.handling.mode"), "{err}");
+
+    let mut bad = postgres_base();
+    bad.push(("plugin.name", "decoderbufs"));
+    let err = ConnectorConfig::from_properties(props(&bad))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("plugin.name") && err.contains("pgoutput"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mysql_server_id_is_stable_and_secrets_are_masked() {
+    let base = [
+        ("name", "mysql-connector"),
+        (
+            "connector.class",
+            "io.debezium.connector.mysql.MySqlConnector",
+        ),
+        ("database.hostname", "db"),
+        ("database.user", "debezium"),
+        ("database.password", "dbz"),
+        ("topic.prefix", "dbserver1"),
+        ("bootstrap.servers", "kafka:9092"),
+    ];
+    let a = ConnectorConfig::from_properties(props(&base)).unwrap();
+    let b = ConnectorConfig::from_properties(props(&base)).unwrap();
+    let (SourceConfig::MySql(a_src), SourceConfig::MySql(b_src)) = (&a.source, &b.source) else {
+        panic!("mysql expected")
+    };
+    assert_eq!(a_src.connect.server_id, b_src.connect.server_id);
+    assert!((5400..6400).contains(&a_src.connect.server_id));
+    assert_eq!(a.masked_properties()["database.password"], "[hidden]");
+    assert!(!format!("{a:?}").contains("dbz\""));
+}
+
+#[test]
+fn avro_converter_needs_a_registry_url() {
+    let mut base = postgres_base();
+    base.push(("value.converter", "io.confluent.connect.avro.AvroConverter"));
+    let err = ConnectorConfig::from_properties(props(&base)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Missing {
+                key: "value.converter.schema.registry.url",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    base.push((
+        "value.converter.schema.registry.url",
+        "http://registry:8081",
+    ));
+    let c = ConnectorConfig::from_properties(props(&base)).unwrap();
+    assert!(matches!(c.converters.value, ConverterKind::Avro(_)));
+}

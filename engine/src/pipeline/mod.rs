@@ -1,0 +1,248 @@
+//! The pipeline: a log reader's events become Debezium change records, are converted to
+//! Kafka bytes, and are committed to Kafka together with the source offset, in bounded
+//! stages.
+//!
+//! ```text
+//! database ─► reader task (async, bounded channel) ─► processing thread ─► sink thread ─► Kafka
+//!                  ▲            decode · envelope · convert into a Batch       │
+//!                  └──────────── acknowledge the position after the commit ◄───┘
+//! ```
+//!
+//! - The **reader** ([`crate::postgres::spawn_wal_reader`]) owns the replication connection;
+//!   its channel is bounded, so a slow Kafka stops it reading and TCP pushes back to the
+//!   server.
+//! - The **processing thread** ([`run_pipeline`]) asks the [`ChangeSource`] for events,
+//!   which decodes them and hands change records to the [`Emitter`]; records are converted
+//!   straight into a [`Batch`] arena. A batch ends when it holds
+//!   `tributary.transaction.max.events` events or `max.bytes` bytes, or after `max.ms` at
+//!   a source transaction boundary.
+//! - The **sink thread** ([`sink::SinkStage`]) commits each batch and the source offset
+//!   after its last record in one Kafka transaction; only then does it run the source's
+//!   acknowledgement (PostgreSQL's flush LSN). A read_committed consumer therefore sees a
+//!   change exactly when its offset is stored, and a restart resumes from the offsets topic.
+//!
+//! Any failure ends the run; the supervisor ([`run_connector`]) starts again from the
+//! offsets topic when a retry can help, which is how aborted transactions, broker restarts
+//! and database restarts are recovered without loss or duplicates.
+
+pub mod batch;
+pub mod convert;
+mod error;
+pub mod postgres;
+pub mod sink;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use tributary_envelope::ChangeRecord;
+use tributary_envelope::transform::TransformChain;
+
+pub use batch::Batch;
+pub use convert::{ConvertError, RecordConverter};
+pub use error::PipelineError;
+use sink::{Commit, OnCommitted, SinkStage};
+
+use crate::config::{ConnectorConfig, SourceConfig, TransactionLimits};
+use crate::kafka::{KafkaSink, OffsetKey, SinkConfig, read_offset};
+
+/// How long the processing thread waits for an event when no batch is open; bounds how
+/// quickly it notices a shutdown request.
+const IDLE_POLL: Duration = Duration::from_millis(200);
+
+/// What one [`ChangeSource::poll`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Polled {
+    /// An event was processed (it may have produced no record, e.g. a skipped table).
+    Event,
+    /// The position moved with nothing pending (an idle keepalive): worth storing.
+    Idle,
+    /// Nothing arrived in time.
+    Timeout,
+}
+
+/// Runs the transform chain on change records and converts what is left into the batch.
+pub struct Emitter<'a> {
+    transforms: &'a mut TransformChain,
+    converter: &'a mut RecordConverter,
+    batch: &'a mut Batch,
+}
+
+impl Emitter<'_> {
+    /// Transforms `record` and converts the result into the batch (nothing when a
+    /// transform drops it; its position still counts as processed).
+    pub fn emit(&mut self, record: ChangeRecord<'_>) -> Result<(), PipelineError> {
+        if self.transforms.is_empty() {
+            self.converter.append(&record, self.batch)?;
+        } else if let Some(record) = self.transforms.apply(record)? {
+            self.converter.append(&record, self.batch)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a data event towards the batch limits.
+    pub fn count_event(&mut self) {
+        self.batch.count_event();
+    }
+}
+
+/// A database's side of the pipeline, driven from the processing thread.
+pub trait ChangeSource {
+    /// Waits up to `wait` for the next event and emits the records it produces.
+    fn poll(&mut self, wait: Duration, emitter: &mut Emitter<'_>) -> Result<Polled, PipelineError>;
+
+    /// The offset after everything polled so far.
+    fn offset(&self) -> Map<String, Value>;
+
+    /// Whether the last event polled ended a source transaction (or was outside one).
+    fn at_boundary(&self) -> bool;
+
+    /// What to do once everything polled so far is committed in Kafka.
+    fn on_committed(&self) -> Option<OnCommitted>;
+}
+
+/// Runs `source` until `stop` is set or an error occurs. On stop, what was processed is
+/// committed before returning.
+pub fn run_pipeline(
+    source: &mut dyn ChangeSource,
+    transforms: &mut TransformChain,
+    converter: &mut RecordConverter,
+    sink: &mut SinkStage,
+    limits: TransactionLimits,
+    stop: &AtomicBool,
+) -> Result<(), PipelineError> {
+    let mut batch = Batch::default();
+    // When the open batch got its first event or position.
+    let mut opened: Option<Instant> = None;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            if opened.is_some() {
+                submit(source, sink, &mut batch)?;
+            }
+            sink.drain()?;
+            return Ok(());
+        }
+        let wait = opened.map_or(IDLE_POLL, |t| {
+            limits.max_wait.saturating_sub(t.elapsed()).min(IDLE_POLL)
+        });
+        let polled = source.poll(
+            wait,
+            &mut Emitter {
+                transforms,
+                converter,
+                batch: &mut batch,
+            },
+        )?;
+        if polled != Polled::Timeout && opened.is_none() {
+            opened = Some(Instant::now());
+        }
+        let Some(started) = opened else {
+            continue;
+        };
+        let full = batch.events() >= limits.max_events || batch.byte_len() >= limits.max_bytes;
+        let due = started.elapsed() >= limits.max_wait && source.at_boundary();
+        if full || due {
+            submit(source, sink, &mut batch)?;
+            opened = None;
+        }
+    }
+}
+
+fn submit(
+    source: &dyn ChangeSource,
+    sink: &mut SinkStage,
+    batch: &mut Batch,
+) -> Result<(), PipelineError> {
+    let full = std::mem::take(batch);
+    *batch = sink.submit(Commit {
+        batch: full,
+        offset: source.offset(),
+        on_committed: source.on_committed(),
+    })?;
+    Ok(())
+}
+
+/// Runs one connector until `stop` is set or a definite error occurs, restarting from the
+/// stored offset after transient ones (with capped exponential backoff).
+pub fn run_connector(
+    config: &ConnectorConfig,
+    runtime: &tokio::runtime::Handle,
+    stop: &Arc<AtomicBool>,
+) -> Result<(), PipelineError> {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let started = Instant::now();
+        match run_once(config, runtime, stop) {
+            Ok(()) => return Ok(()),
+            Err(err) if err.is_transient() && !stop.load(Ordering::Relaxed) => {
+                tracing::warn!(connector = %config.name, error = %err, retry_in = ?backoff, "connector failed; restarting from the stored offset");
+                sleep_unless_stopped(backoff, stop);
+                backoff = if started.elapsed() > Duration::from_secs(60) {
+                    Duration::from_millis(500)
+                } else {
+                    (backoff * 2).min(Duration::from_secs(30))
+                };
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + total;
+    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One attempt: read the stored offset, start the source and the sink, run.
+fn run_once(
+    config: &ConnectorConfig,
+    runtime: &tokio::runtime::Handle,
+    stop: &AtomicBool,
+) -> Result<(), PipelineError> {
+    let offset_key = OffsetKey {
+        connector: config.name.clone(),
+        server: config.topic_prefix.clone(),
+    };
+    let stored = read_offset(
+        &config.kafka.bootstrap_servers,
+        &config.kafka.offsets_topic,
+        &offset_key,
+        config.kafka.timeout,
+    )?;
+    let mut transforms = config.transform_chain()?;
+    let mut converter = RecordConverter::new(&config.converters)?;
+    let kafka = KafkaSink::connect(SinkConfig {
+        bootstrap_servers: config.kafka.bootstrap_servers.clone(),
+        transactional_id: config.kafka.transactional_id.clone(),
+        offsets_topic: config.kafka.offsets_topic.clone(),
+        offset_key,
+        timeout: config.kafka.timeout,
+        overrides: config.kafka.producer_overrides.clone(),
+    })?;
+    let mut sink = SinkStage::start(kafka)
+        .map_err(|e| PipelineError::Stopped(format!("cannot start the sink thread: {e}")))?;
+    match &config.source {
+        SourceConfig::Postgres(pg) => {
+            let mut source =
+                postgres::PostgresSource::start(config, pg, stored.as_ref(), runtime.clone())?;
+            let result = run_pipeline(
+                &mut source,
+                &mut transforms,
+                &mut converter,
+                &mut sink,
+                config.transaction_limits,
+                stop,
+            );
+            source.close(result.is_ok());
+            result
+        }
+        SourceConfig::MySql(_) => Err(PipelineError::Config(crate::config::ConfigError::Invalid {
+            key: "connector.class",
+            value: config.connector.name().to_owned(),
+            allowed: "postgres (the MySQL/MariaDB pipeline is not wired yet)".to_owned(),
+        })),
+    }
+}

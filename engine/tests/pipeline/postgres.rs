@@ -1,0 +1,238 @@
+//! PostgreSQL → Kafka through `tributary run`.
+
+use serde_json::json;
+use tributary_testcontainers::{Kafka, Postgres, unique_name};
+
+use crate::support::{Engine, read_all, read_records};
+
+fn connector(
+    db: &tributary_testcontainers::PgConfig,
+    kafka: &Kafka,
+    name: &str,
+) -> Vec<(String, String)> {
+    [
+        ("name", name.to_owned()),
+        (
+            "connector.class",
+            "io.debezium.connector.postgresql.PostgresConnector".to_owned(),
+        ),
+        ("database.hostname", db.host.clone()),
+        ("database.port", db.port.to_string()),
+        ("database.user", db.user.clone()),
+        ("database.password", db.password.clone()),
+        ("database.dbname", db.dbname.clone()),
+        ("topic.prefix", name.to_owned()),
+        ("slot.name", name.to_owned()),
+        ("publication.name", name.to_owned()),
+        ("table.include.list", "public.customers".to_owned()),
+        ("bootstrap.servers", kafka.bootstrap_servers()),
+        ("offset.storage.topic", format!("{name}-offsets")),
+        ("tributary.transaction.max.ms", "50".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+#[test]
+fn changes_arrive_once_across_a_clean_restart() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgpipe");
+    server
+        .psql(
+            &db.dbname,
+            "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, balance numeric(10,2));
+             CREATE TABLE ignored (id int PRIMARY KEY);",
+        )
+        .unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(&db, kafka, &name);
+    let topic = format!("{name}.public.customers");
+
+    let mut engine = Engine::run(&dir, &properties);
+    // Changes after the slot exists are streamed; the engine logs once it is streaming.
+    engine.wait_for_log("streaming from PostgreSQL");
+    server
+        .psql(
+            &db.dbname,
+            "INSERT INTO customers VALUES (1, 'Ada', 10.50);
+             INSERT INTO customers VALUES (2, 'Grace', NULL);
+             INSERT INTO ignored VALUES (1);
+             BEGIN; UPDATE customers SET balance = 99.99 WHERE id = 1; DELETE FROM customers WHERE id = 2; COMMIT;",
+        )
+        .unwrap();
+    let records = read_records(kafka, &topic, 5, &mut engine);
+    let ops: Vec<Option<&str>> = records.iter().map(|r| r.op()).collect();
+    assert_eq!(
+        ops,
+        [Some("c"), Some("c"), Some("u"), Some("d"), None],
+        "{records:#?}"
+    );
+    let update = &records[2];
+    assert_eq!(update.key.as_ref().unwrap()["payload"], json!({"id": 1}));
+    assert_eq!(update.field("after", "name"), Some(&json!("Ada")));
+    // numeric(10,2) with decimal.handling.mode=precise: base64 of the unscaled value 9999.
+    assert_eq!(update.field("after", "balance"), Some(&json!("Jw8=")));
+    let delete = &records[3];
+    assert_eq!(delete.field("before", "id"), Some(&json!(2)));
+    assert_eq!(
+        delete.value.as_ref().unwrap()["payload"]["source"]["table"],
+        json!("customers")
+    );
+    assert!(records[4].value.is_none(), "tombstone after the delete");
+
+    assert!(engine.terminate().success());
+    // Written while the engine is down: streamed after the restart, and nothing before it
+    // is produced again.
+    server
+        .psql(&db.dbname, "INSERT INTO customers VALUES (3, 'Edsger', 1)")
+        .unwrap();
+    let mut engine = Engine::run(&dir, &properties);
+    let records = read_records(kafka, &topic, 6, &mut engine);
+    assert_eq!(records[5].field("after", "id"), Some(&json!(3)));
+    // Give a duplicate the chance to appear, then check the topic holds each change once.
+    server
+        .psql(&db.dbname, "INSERT INTO customers VALUES (4, 'Barbara', 2)")
+        .unwrap();
+    read_records(kafka, &topic, 7, &mut engine);
+    assert!(engine.terminate().success());
+    let all = read_all(kafka, &topic);
+    let ids: Vec<_> = all
+        .iter()
+        .filter_map(|r| r.field("after", "id").or(r.field("before", "id")).cloned())
+        .collect();
+    assert_eq!(
+        ids,
+        [json!(1), json!(2), json!(1), json!(2), json!(3), json!(4)],
+        "{all:#?}"
+    );
+
+    let offsets = read_all(kafka, &format!("{name}-offsets"));
+    let last = offsets.last().unwrap();
+    assert_eq!(last.key, Some(json!([name, {"server": name}])));
+    assert!(last.value.as_ref().unwrap()["lsn_commit"].as_u64().unwrap() > 0);
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tributary-test-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The statements of source transaction `i` (1-based) of the crash workload: insert row
+/// `i`; every third transaction updates row `i-1`, every fifth deletes row `i-2`.
+fn workload_transaction(i: u32) -> String {
+    let mut sql = format!("BEGIN; INSERT INTO seq VALUES ({i}, 0);");
+    if i.is_multiple_of(3) && i > 1 {
+        sql.push_str(&format!(" UPDATE seq SET n = 1 WHERE id = {};", i - 1));
+    }
+    if i.is_multiple_of(5) && i > 2 {
+        sql.push_str(&format!(" DELETE FROM seq WHERE id = {};", i - 2));
+    }
+    sql.push_str(" COMMIT;\n");
+    sql
+}
+
+/// The events row `id` must produce, in order: `c`, then `u` if updated, then `d` and the
+/// tombstone (`-`) if deleted.
+fn expected_events(id: u32, transactions: u32) -> Vec<&'static str> {
+    let mut events = vec!["c"];
+    if (id + 1).is_multiple_of(3) && id < transactions {
+        events.push("u");
+    }
+    if (id + 2).is_multiple_of(5) && id + 2 <= transactions {
+        events.extend(["d", "-"]);
+    }
+    events
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
+    const TRANSACTIONS: u32 = 20_000;
+    const KILLS: u32 = 10;
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgcrash");
+    server
+        .psql(
+            &db.dbname,
+            "CREATE TABLE seq (id int PRIMARY KEY, n int NOT NULL)",
+        )
+        .unwrap();
+    let dir = tempdir(&name);
+    let mut properties = connector(&db, kafka, &name);
+    for (key, value) in &mut properties {
+        if key == "table.include.list" {
+            *value = "public.seq".to_owned();
+        }
+    }
+    let topic = format!("{name}.public.seq");
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from PostgreSQL");
+    let script: String = (1..=TRANSACTIONS).map(workload_transaction).collect();
+    let workload = {
+        let url = db.connection_string();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                // One simple-query message: the server runs the transactions one by one.
+                client.batch_execute(&script).await.unwrap();
+            });
+        })
+    };
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    eprintln!("kill schedule seed: {seed}");
+    let mut random = seed;
+    for _ in 0..KILLS {
+        random = random.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        std::thread::sleep(std::time::Duration::from_millis(
+            300 + u64::from(random % 1500),
+        ));
+        engine.kill();
+        engine = Engine::run(&dir, &properties);
+    }
+    workload.join().unwrap();
+
+    let expected: Vec<Vec<&str>> = (1..=TRANSACTIONS)
+        .map(|id| expected_events(id, TRANSACTIONS))
+        .collect();
+    let total: usize = expected.iter().map(Vec::len).sum();
+    read_records(kafka, &topic, total, &mut engine);
+    assert!(engine.terminate().success());
+
+    let all = read_all(kafka, &topic);
+    let mut seen: Vec<Vec<&str>> = vec![Vec::new(); TRANSACTIONS as usize];
+    for record in &all {
+        let id = record.key.as_ref().unwrap()["payload"]["id"]
+            .as_u64()
+            .unwrap() as usize;
+        seen[id - 1].push(record.op().unwrap_or("-"));
+    }
+    for (i, (seen, expected)) in seen.iter().zip(&expected).enumerate() {
+        assert_eq!(seen, expected, "row {} (seed {seed})", i + 1);
+    }
+    assert_eq!(all.len(), total, "seed {seed}");
+    let remaining = server
+        .psql(&db.dbname, "SELECT count(*), coalesce(sum(n), 0) FROM seq")
+        .unwrap();
+    let rebuilt_rows = expected.iter().filter(|e| !e.contains(&"d")).count();
+    let rebuilt_sum = expected
+        .iter()
+        .filter(|e| !e.contains(&"d") && e.contains(&"u"))
+        .count();
+    assert_eq!(remaining.trim(), format!("{rebuilt_rows}|{rebuilt_sum}"));
+}

@@ -1,0 +1,206 @@
+//! Running the engine binary and reading its output topics.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+use serde_json::Value;
+use tributary_testcontainers::{Kafka, unique_name};
+
+/// How long a scenario waits for records before it fails.
+pub(crate) const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A `tributary run` child process; killed on drop.
+pub(crate) struct Engine {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl Engine {
+    /// Writes `properties` to a file in `dir` and starts `tributary run` on it.
+    pub(crate) fn run(dir: &Path, properties: &[(String, String)]) -> Self {
+        let config = dir.join("connector.properties");
+        let mut file = std::fs::File::create(&config).unwrap();
+        for (key, value) in properties {
+            writeln!(file, "{key}={value}").unwrap();
+        }
+        let log = dir.join(format!("engine-{}.log", unique_name("run")));
+        let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .arg("run")
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Self {
+            child: Some(child),
+            log,
+        }
+    }
+
+    /// The engine's log so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the engine's log contains `text`.
+    pub(crate) fn wait_for_log(&mut self, text: &str) {
+        let deadline = Instant::now() + DEADLINE;
+        while !self.log().contains(text) {
+            self.assert_running();
+            assert!(
+                Instant::now() < deadline,
+                "engine never logged {text:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub(crate) fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "engine ignored SIGTERM:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the engine with SIGKILL.
+    pub(crate) fn kill(mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Fails the test with the log when the engine has exited.
+    pub(crate) fn assert_running(&mut self) {
+        if let Some(child) = self.child.as_mut()
+            && let Some(status) = child.try_wait().unwrap()
+        {
+            panic!("engine exited with {status}:\n{}", self.log());
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// One record as a read_committed consumer sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub(crate) key: Option<Value>,
+    pub(crate) value: Option<Value>,
+}
+
+impl Record {
+    /// `payload.op` of a JSON-with-schema value.
+    pub(crate) fn op(&self) -> Option<&str> {
+        self.value.as_ref()?.pointer("/payload/op")?.as_str()
+    }
+
+    /// A field of `payload.after` (or of `payload.before` for deletes).
+    pub(crate) fn field(&self, image: &str, name: &str) -> Option<&Value> {
+        self.value
+            .as_ref()?
+            .pointer(&format!("/payload/{image}/{name}"))
+    }
+}
+
+/// Reads partition 0 of `topic` from the beginning, read_committed, until `want` records
+/// arrived; fails after [`DEADLINE`] with what was seen. `engine` is checked while waiting.
+pub(crate) fn read_records(
+    kafka: &Kafka,
+    topic: &str,
+    want: usize,
+    engine: &mut Engine,
+) -> Vec<Record> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", kafka.bootstrap_servers())
+        .set("group.id", unique_name("reader"))
+        .set("isolation.level", "read_committed")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&assignment).unwrap();
+    let json = |b: Option<&[u8]>| b.map(|b| serde_json::from_slice::<Value>(b).unwrap());
+    let deadline = Instant::now() + DEADLINE;
+    let mut seen = Vec::new();
+    while seen.len() < want {
+        engine.assert_running();
+        assert!(
+            Instant::now() < deadline,
+            "timed out with {} of {want} records in {topic}: {seen:#?}\nengine log:\n{}",
+            seen.len(),
+            engine.log()
+        );
+        // Errors are expected until the engine's first record creates the topic.
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(200)) {
+            seen.push(Record {
+                key: json(message.key()),
+                value: json(message.payload()),
+            });
+        }
+    }
+    seen
+}
+
+/// Everything committed in partition 0 of `topic` (its whole read_committed content).
+pub(crate) fn read_all(kafka: &Kafka, topic: &str) -> Vec<Record> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", kafka.bootstrap_servers())
+        .set("group.id", unique_name("reader"))
+        .set("isolation.level", "read_committed")
+        .create()
+        .unwrap();
+    let (_, high) = consumer.fetch_watermarks(topic, 0, DEADLINE).unwrap();
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&assignment).unwrap();
+    let json = |b: Option<&[u8]>| b.map(|b| serde_json::from_slice::<Value>(b).unwrap());
+    let deadline = Instant::now() + DEADLINE;
+    let mut seen = Vec::new();
+    loop {
+        let position = consumer.position().unwrap();
+        if matches!(position.find_partition(topic, 0).map(|p| p.offset()), Some(Offset::Offset(o)) if o >= high)
+        {
+            return seen;
+        }
+        assert!(Instant::now() < deadline, "timed out reading {topic}");
+        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+            let message = message.unwrap();
+            seen.push(Record {
+                key: json(message.key()),
+                value: json(message.payload()),
+            });
+        }
+    }
+}
