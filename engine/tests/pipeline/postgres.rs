@@ -236,3 +236,78 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         .count();
     assert_eq!(remaining.trim(), format!("{rebuilt_rows}|{rebuilt_sum}"));
 }
+
+/// Issue 10's end-to-end chain on PostgreSQL: unwrap, route and mask configured with
+/// Connect's keys. Kafka gets the flattened rows on the routed topic, and the masked value
+/// appears nowhere in any record.
+#[test]
+fn unwrap_route_and_mask_shape_the_records() {
+    const SECRET: &str = "s3cret-card-4111";
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgsmt");
+    server
+        .psql(
+            &db.dbname,
+            "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, card text)",
+        )
+        .unwrap();
+    let dir = tempdir(&name);
+    let mut properties = connector(&db, kafka, &name);
+    for (key, value) in [
+        ("transforms", "unwrap,route,mask"),
+        (
+            "transforms.unwrap.type",
+            "io.debezium.transforms.ExtractNewRecordState",
+        ),
+        (
+            "transforms.unwrap.delete.tombstone.handling.mode",
+            "rewrite",
+        ),
+        (
+            "transforms.route.type",
+            "org.apache.kafka.connect.transforms.RegexRouter",
+        ),
+        ("transforms.route.regex", "([^.]+)\\.public\\.(.*)"),
+        ("transforms.route.replacement", "$1-$2"),
+        (
+            "transforms.mask.type",
+            "org.apache.kafka.connect.transforms.MaskField$Value",
+        ),
+        ("transforms.mask.fields", "card"),
+    ] {
+        properties.push((key.to_owned(), value.to_owned()));
+    }
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from PostgreSQL");
+    server
+        .psql(
+            &db.dbname,
+            &format!(
+                "INSERT INTO customers VALUES (1, 'Ada', '{SECRET}');
+                 UPDATE customers SET name = 'Ada L.' WHERE id = 1;
+                 DELETE FROM customers WHERE id = 1;"
+            ),
+        )
+        .unwrap();
+    let topic = format!("{name}-customers");
+    let records = read_records(kafka, &topic, 3, &mut engine);
+    assert!(engine.terminate().success());
+    let payloads: Vec<_> = records
+        .iter()
+        .map(|r| r.value.as_ref().unwrap()["payload"].clone())
+        .collect();
+    assert_eq!(payloads[0]["name"], json!("Ada"));
+    assert_eq!(payloads[0]["card"], json!(""), "masked to the empty string");
+    assert_eq!(payloads[0]["__deleted"], json!("false"));
+    assert_eq!(payloads[1]["name"], json!("Ada L."));
+    assert_eq!(payloads[2]["__deleted"], json!("true"));
+    for record in read_all(kafka, &topic) {
+        let bytes = format!("{:?}{:?}", record.key, record.value);
+        assert!(
+            !bytes.contains(SECRET),
+            "the masked value reached Kafka: {bytes}"
+        );
+    }
+}
