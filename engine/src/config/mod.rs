@@ -167,6 +167,30 @@ pub struct MySqlConfig {
     pub connect: MySqlConnectOptions,
     /// Reader pacing (`heartbeat.interval.ms` for the binlog heartbeat).
     pub reader: BinlogReaderConfig,
+    /// Where the schema history lives (`schema.history.internal*`).
+    pub history: HistoryStoreConfig,
+    /// `schema.history.internal.skip.unparseable.ddl` (default false).
+    pub skip_unparseable_ddl: bool,
+}
+
+/// The schema history store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryStoreConfig {
+    /// `io.debezium.storage.kafka.history.KafkaSchemaHistory` (Debezium's default):
+    /// `schema.history.internal.kafka.topic` on
+    /// `schema.history.internal.kafka.bootstrap.servers` (default `bootstrap.servers`).
+    Kafka {
+        /// The bootstrap servers.
+        bootstrap_servers: String,
+        /// The topic.
+        topic: String,
+    },
+    /// `io.debezium.storage.file.history.FileSchemaHistory`:
+    /// `schema.history.internal.file.filename`.
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+    },
 }
 
 /// Kafka settings. `Debug` names the producer overrides without their values (they may
@@ -482,7 +506,49 @@ fn mysql_config(p: &Reader<'_>, name: &str) -> Result<MySqlConfig, ConfigError> 
         heartbeat_interval: p.millis("binlog.heartbeat.interval.ms", 30_000)?,
         ..BinlogReaderConfig::default()
     };
-    Ok(MySqlConfig { connect, reader })
+    let class = p
+        .get("schema.history.internal")
+        .unwrap_or("io.debezium.storage.kafka.history.KafkaSchemaHistory");
+    let history = match class {
+        "io.debezium.storage.kafka.history.KafkaSchemaHistory" | "kafka" => {
+            HistoryStoreConfig::Kafka {
+                bootstrap_servers: p
+                    .get("schema.history.internal.kafka.bootstrap.servers")
+                    .or(p.get("bootstrap.servers"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                topic: p
+                    .required(
+                        "schema.history.internal.kafka.topic",
+                        "the topic that keeps the DDL history (one partition, infinite retention)",
+                    )?
+                    .to_owned(),
+            }
+        }
+        "io.debezium.storage.file.history.FileSchemaHistory" | "file" => HistoryStoreConfig::File {
+            path: p
+                .required(
+                    "schema.history.internal.file.filename",
+                    "the file that keeps the DDL history",
+                )?
+                .into(),
+        },
+        other => {
+            return Err(ConfigError::Invalid {
+                key: "schema.history.internal",
+                value: other.to_owned(),
+                allowed: "io.debezium.storage.kafka.history.KafkaSchemaHistory, \
+                          io.debezium.storage.file.history.FileSchemaHistory"
+                    .to_owned(),
+            });
+        }
+    };
+    Ok(MySqlConfig {
+        connect,
+        reader,
+        history,
+        skip_unparseable_ddl: p.boolean("schema.history.internal.skip.unparseable.ddl", false)?,
+    })
 }
 
 fn fnv1a(bytes: &[u8]) -> u32 {

@@ -104,6 +104,10 @@ fn mysql_server_id_is_stable_and_secrets_are_masked() {
         ("database.password", "dbz"),
         ("topic.prefix", "dbserver1"),
         ("bootstrap.servers", "kafka:9092"),
+        (
+            "schema.history.internal.kafka.topic",
+            "schema-changes.inventory",
+        ),
     ];
     let a = ConnectorConfig::from_properties(props(&base)).unwrap();
     let b = ConnectorConfig::from_properties(props(&base)).unwrap();

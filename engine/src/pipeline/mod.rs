@@ -28,6 +28,7 @@
 pub mod batch;
 pub mod convert;
 mod error;
+pub mod mysql;
 pub mod postgres;
 pub mod sink;
 
@@ -239,10 +240,19 @@ fn run_once(
             source.close(result.is_ok());
             result
         }
-        SourceConfig::MySql(_) => Err(PipelineError::Config(crate::config::ConfigError::Invalid {
-            key: "connector.class",
-            value: config.connector.name().to_owned(),
-            allowed: "postgres (the MySQL/MariaDB pipeline is not wired yet)".to_owned(),
-        })),
+        SourceConfig::MySql(my) => {
+            let mut source =
+                mysql::MySqlSource::start(config, my, stored.as_ref(), runtime.clone())?;
+            let result = run_pipeline(
+                &mut source,
+                &mut transforms,
+                &mut converter,
+                &mut sink,
+                config.transaction_limits,
+                stop,
+            );
+            source.close();
+            result
+        }
     }
 }

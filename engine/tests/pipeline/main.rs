@@ -5,5 +5,7 @@
 // Integration tests assert by unwrapping, in helpers too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod mysql;
 mod postgres;
 mod support;
+mod workload;

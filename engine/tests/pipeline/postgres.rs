@@ -121,33 +121,6 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// The statements of source transaction `i` (1-based) of the crash workload: insert row
-/// `i`; every third transaction updates row `i-1`, every fifth deletes row `i-2`.
-fn workload_transaction(i: u32) -> String {
-    let mut sql = format!("BEGIN; INSERT INTO seq VALUES ({i}, 0);");
-    if i.is_multiple_of(3) && i > 1 {
-        sql.push_str(&format!(" UPDATE seq SET n = 1 WHERE id = {};", i - 1));
-    }
-    if i.is_multiple_of(5) && i > 2 {
-        sql.push_str(&format!(" DELETE FROM seq WHERE id = {};", i - 2));
-    }
-    sql.push_str(" COMMIT;\n");
-    sql
-}
-
-/// The events row `id` must produce, in order: `c`, then `u` if updated, then `d` and the
-/// tombstone (`-`) if deleted.
-fn expected_events(id: u32, transactions: u32) -> Vec<&'static str> {
-    let mut events = vec!["c"];
-    if (id + 1).is_multiple_of(3) && id < transactions {
-        events.push("u");
-    }
-    if (id + 2).is_multiple_of(5) && id + 2 <= transactions {
-        events.extend(["d", "-"]);
-    }
-    events
-}
-
 #[test]
 fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     const TRANSACTIONS: u32 = 20_000;
@@ -173,7 +146,9 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
 
     let mut engine = Engine::run(&dir, &properties);
     engine.wait_for_log("streaming from PostgreSQL");
-    let script: String = (1..=TRANSACTIONS).map(workload_transaction).collect();
+    let script: String = (1..=TRANSACTIONS)
+        .map(crate::workload::transaction)
+        .collect();
     let workload = {
         let url = db.connection_string();
         std::thread::spawn(move || {
@@ -191,11 +166,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             });
         })
     };
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    eprintln!("kill schedule seed: {seed}");
+    let seed = crate::workload::seed();
     let mut random = seed;
     for _ in 0..KILLS {
         random = random.wrapping_mul(1_103_515_245).wrapping_add(12_345);
@@ -207,34 +178,17 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     }
     workload.join().unwrap();
 
-    let expected: Vec<Vec<&str>> = (1..=TRANSACTIONS)
-        .map(|id| expected_events(id, TRANSACTIONS))
-        .collect();
-    let total: usize = expected.iter().map(Vec::len).sum();
+    let total = crate::workload::expected_total(TRANSACTIONS);
     read_records(kafka, &topic, total, &mut engine);
     assert!(engine.terminate().success());
-
-    let all = read_all(kafka, &topic);
-    let mut seen: Vec<Vec<&str>> = vec![Vec::new(); TRANSACTIONS as usize];
-    for record in &all {
-        let id = record.key.as_ref().unwrap()["payload"]["id"]
-            .as_u64()
-            .unwrap() as usize;
-        seen[id - 1].push(record.op().unwrap_or("-"));
-    }
-    for (i, (seen, expected)) in seen.iter().zip(&expected).enumerate() {
-        assert_eq!(seen, expected, "row {} (seed {seed})", i + 1);
-    }
-    assert_eq!(all.len(), total, "seed {seed}");
+    crate::workload::assert_exactly_once(&read_all(kafka, &topic), TRANSACTIONS, seed);
     let remaining = server
         .psql(&db.dbname, "SELECT count(*), coalesce(sum(n), 0) FROM seq")
         .unwrap();
-    let rebuilt_rows = expected.iter().filter(|e| !e.contains(&"d")).count();
-    let rebuilt_sum = expected
-        .iter()
-        .filter(|e| !e.contains(&"d") && e.contains(&"u"))
-        .count();
-    assert_eq!(remaining.trim(), format!("{rebuilt_rows}|{rebuilt_sum}"));
+    assert_eq!(
+        remaining.trim(),
+        crate::workload::expected_table(TRANSACTIONS)
+    );
 }
 
 /// Issue 10's end-to-end chain on PostgreSQL: unwrap, route and mask configured with

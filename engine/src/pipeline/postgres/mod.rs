@@ -542,7 +542,8 @@ impl PostgresSource {
     }
 }
 
-fn now() -> EpochNanos {
+/// Now, for `ts_ms`/`ts_us`/`ts_ns`.
+pub(super) fn now() -> EpochNanos {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));

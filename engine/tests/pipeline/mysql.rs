@@ -1,0 +1,184 @@
+//! MariaDB → Kafka through `tributary run`, with the schema history in Kafka.
+
+use serde_json::json;
+use tributary_testcontainers::{Kafka, MariaDb, MariaDbConfig, unique_name};
+
+use crate::support::{Engine, read_all, read_records};
+
+fn connector(db: &MariaDbConfig, kafka: &Kafka, name: &str, table: &str) -> Vec<(String, String)> {
+    let database = db.database.clone().unwrap();
+    [
+        ("name", name.to_owned()),
+        (
+            "connector.class",
+            "io.debezium.connector.mariadb.MariaDbConnector".to_owned(),
+        ),
+        ("database.hostname", db.host.clone()),
+        ("database.port", db.port.to_string()),
+        ("database.user", db.user.clone()),
+        ("database.password", db.password.clone()),
+        ("topic.prefix", name.to_owned()),
+        ("database.include.list", database.clone()),
+        ("table.include.list", format!("{database}\\.{table}")),
+        (
+            "schema.history.internal.kafka.topic",
+            format!("{name}-history"),
+        ),
+        ("bootstrap.servers", kafka.bootstrap_servers()),
+        ("offset.storage.topic", format!("{name}-offsets")),
+        ("tributary.transaction.max.ms", "50".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tributary-test-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn binlog_changes_and_ddl_arrive_once_across_a_clean_restart() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let database = db.database.clone().unwrap();
+    let name = unique_name("mypipe");
+    server
+        .sql(&format!(
+            "CREATE TABLE `{database}`.customers (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, \
+             balance DECIMAL(10,2));
+             CREATE TABLE `{database}`.ignored (id INT PRIMARY KEY);"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(&db, kafka, &name, "customers");
+    let topic = format!("{name}.{database}.customers");
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    server
+        .sql(&format!(
+            "USE `{database}`;
+             INSERT INTO customers VALUES (1, 'Ada', 10.50), (2, 'Grace', NULL);
+             INSERT INTO ignored VALUES (1);
+             ALTER TABLE customers ADD COLUMN email VARCHAR(60) AFTER name;
+             BEGIN; UPDATE customers SET email = 'ada@example.com' WHERE id = 1;
+                    DELETE FROM customers WHERE id = 2; COMMIT;"
+        ))
+        .unwrap();
+    let records = read_records(kafka, &topic, 5, &mut engine);
+    let ops: Vec<Option<&str>> = records.iter().map(|r| r.op()).collect();
+    assert_eq!(
+        ops,
+        [Some("c"), Some("c"), Some("u"), Some("d"), None],
+        "{records:#?}"
+    );
+    assert_eq!(
+        records[0].key.as_ref().unwrap()["payload"],
+        json!({"id": 1})
+    );
+    assert_eq!(records[0].field("after", "name"), Some(&json!("Ada")));
+    // Decoded with the table version after the ALTER.
+    assert_eq!(
+        records[2].field("after", "email"),
+        Some(&json!("ada@example.com"))
+    );
+    assert_eq!(records[2].field("before", "email"), Some(&json!(null)));
+    let source = &records[3].value.as_ref().unwrap()["payload"]["source"];
+    assert_eq!(source["connector"], json!("mariadb"));
+    assert_eq!(source["db"], json!(database));
+
+    assert!(engine.terminate().success());
+    server
+        .sql(&format!(
+            "INSERT INTO `{database}`.customers VALUES (3, 'Edsger', NULL, 1)"
+        ))
+        .unwrap();
+    let mut engine = Engine::run(&dir, &properties);
+    let records = read_records(kafka, &topic, 6, &mut engine);
+    assert_eq!(records[5].field("after", "id"), Some(&json!(3)));
+    server
+        .sql(&format!(
+            "INSERT INTO `{database}`.customers VALUES (4, 'Barbara', NULL, 2)"
+        ))
+        .unwrap();
+    read_records(kafka, &topic, 7, &mut engine);
+    assert!(engine.terminate().success());
+    let ids: Vec<_> = read_all(kafka, &topic)
+        .iter()
+        .filter_map(|r| r.field("after", "id").or(r.field("before", "id")).cloned())
+        .collect();
+    assert_eq!(
+        ids,
+        [json!(1), json!(2), json!(1), json!(2), json!(3), json!(4)]
+    );
+    let offsets = read_all(kafka, &format!("{name}-offsets"));
+    let last = offsets.last().unwrap().value.clone().unwrap();
+    assert!(
+        last["file"].is_string() && last["pos"].as_u64().unwrap() > 0,
+        "{last}"
+    );
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
+    const TRANSACTIONS: u32 = 20_000;
+    const KILLS: u32 = 10;
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let database = db.database.clone().unwrap();
+    let name = unique_name("mycrash");
+    server
+        .sql(&format!(
+            "CREATE TABLE `{database}`.seq (id INT PRIMARY KEY, n INT NOT NULL)"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(&db, kafka, &name, "seq");
+    let topic = format!("{name}.{database}.seq");
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    let workload = {
+        let database = database.clone();
+        std::thread::spawn(move || {
+            // In chunks: the client takes the script as one argument.
+            for chunk in (1..=TRANSACTIONS).collect::<Vec<_>>().chunks(500) {
+                let script: String = chunk
+                    .iter()
+                    .map(|&i| crate::workload::transaction(i))
+                    .collect();
+                server.sql(&format!("USE `{database}`; {script}")).unwrap();
+            }
+        })
+    };
+    let seed = crate::workload::seed();
+    let mut random = seed;
+    for _ in 0..KILLS {
+        random = random.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        std::thread::sleep(std::time::Duration::from_millis(
+            300 + u64::from(random % 1500),
+        ));
+        engine.kill();
+        engine = Engine::run(&dir, &properties);
+    }
+    workload.join().unwrap();
+
+    let total = crate::workload::expected_total(TRANSACTIONS);
+    read_records(kafka, &topic, total, &mut engine);
+    assert!(engine.terminate().success());
+    crate::workload::assert_exactly_once(&read_all(kafka, &topic), TRANSACTIONS, seed);
+    let remaining = server
+        .sql(&format!(
+            "SELECT CONCAT(COUNT(*), '|', COALESCE(SUM(n), 0)) FROM `{database}`.seq"
+        ))
+        .unwrap();
+    assert_eq!(
+        remaining.lines().last().unwrap().trim(),
+        crate::workload::expected_table(TRANSACTIONS)
+    );
+}
