@@ -22,7 +22,8 @@ lint: setup
 test: lint
 	$(CARGO) test --workspace
 
-# Local PostgreSQL and Kafka, one connector, a stream of changes and the events they become.
+# Local PostgreSQL, MariaDB and Kafka, one connector per database, a stream of changes and the
+# events they become.
 # Ctrl-C stops it (DEMO_SECONDS=n stops after n seconds).
 demo: setup
 	$(CARGO) run --quiet -p tributary --example demo

@@ -1,7 +1,7 @@
-//! `make demo`: a local PostgreSQL and Kafka (started by `tributary-testcontainers`), a small
-//! inventory schema, one Tributary connector with Debezium's properties, a stream of
-//! inserts, updates and deletes, and the change events as a read_committed consumer sees
-//! them. Ctrl-C stops everything cleanly (`DEMO_SECONDS=n` stops after n seconds).
+//! `make demo`: a local PostgreSQL, MariaDB and Kafka (started by `tributary-testcontainers`),
+//! a small inventory schema in each database, one Tributary connector per database with
+//! Debezium's properties, a stream of inserts, updates and deletes, and the change events as
+//! a read_committed consumer sees them. Ctrl-C stops everything cleanly (`DEMO_SECONDS=n` stops after n seconds).
 
 // A demo prints to the terminal and gives up loudly on a broken machine.
 #![allow(
@@ -21,7 +21,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::Value;
 use tributary::config::{ConnectorConfig, Properties};
 use tributary::pipeline::run_connector;
-use tributary_testcontainers::{Kafka, Postgres};
+use tributary_testcontainers::{Kafka, MariaDb, Postgres};
 
 const SCHEMA: &str = "
 CREATE SCHEMA inventory;
@@ -34,11 +34,27 @@ CREATE TABLE inventory.orders (id serial PRIMARY KEY, order_date date NOT NULL,
                                quantity int NOT NULL, product_id int NOT NULL REFERENCES inventory.products);
 ";
 
+/// The same schema in MariaDB's dialect.
+const MARIADB_SCHEMA: &str = "
+CREATE TABLE customers (id INT AUTO_INCREMENT PRIMARY KEY, first_name VARCHAR(255) NOT NULL,
+                        last_name VARCHAR(255) NOT NULL, email VARCHAR(255) UNIQUE NOT NULL);
+CREATE TABLE products (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL,
+                       description VARCHAR(512), weight DECIMAL(8,3));
+CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, order_date DATE NOT NULL,
+                     purchaser INT NOT NULL, quantity INT NOT NULL, product_id INT NOT NULL);
+";
+
 fn main() {
-    println!("== starting PostgreSQL 15 and Kafka (KRaft) as local processes…");
+    println!("== starting PostgreSQL 15, MariaDB 10.11 and Kafka (KRaft) as local processes…");
     let postgres =
         Postgres::start().expect("PostgreSQL starts (run `make demo`, which installs it)");
+    let mariadb = MariaDb::start().expect("MariaDB starts (run `make demo`, which installs it)");
     let kafka = Kafka::start().expect("Kafka starts (run `make demo`, which installs it)");
+    let maria_db = mariadb.create_database().unwrap();
+    let maria_name = maria_db.database.clone().unwrap();
+    mariadb
+        .sql(&format!("USE `{maria_name}`; {MARIADB_SCHEMA}"))
+        .unwrap();
     let db = postgres.create_database().unwrap();
     postgres.psql(&db.dbname, SCHEMA).unwrap();
     println!(
@@ -69,9 +85,34 @@ fn main() {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     let config = ConnectorConfig::from_properties(properties).unwrap();
-    println!(
-        "== connector 'inventory-connector' (io.debezium.connector.postgresql.PostgresConnector)"
-    );
+    let maria_port = maria_db.port.to_string();
+    let bootstrap = kafka.bootstrap_servers();
+    let maria_properties: Properties = [
+        ("name", "mariadb-connector"),
+        (
+            "connector.class",
+            "io.debezium.connector.mariadb.MariaDbConnector",
+        ),
+        ("database.hostname", maria_db.host.as_str()),
+        ("database.port", maria_port.as_str()),
+        ("database.user", maria_db.user.as_str()),
+        ("database.password", maria_db.password.as_str()),
+        ("database.server.id", "184054"),
+        ("topic.prefix", "dbserver2"),
+        ("database.include.list", maria_name.as_str()),
+        (
+            "schema.history.internal.kafka.topic",
+            "schema-changes.inventory",
+        ),
+        ("value.converter.schemas.enable", "false"),
+        ("key.converter.schemas.enable", "false"),
+        ("bootstrap.servers", bootstrap.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let maria_config = ConnectorConfig::from_properties(maria_properties).unwrap();
+    println!("== connectors 'inventory-connector' (PostgreSQL) and 'mariadb-connector' (MariaDB)");
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
@@ -83,11 +124,11 @@ fn main() {
             }
         });
     }
-    let engine = {
+    let engines = [config, maria_config].map(|config| {
         let stop = Arc::clone(&stop);
         let handle = runtime.handle().clone();
         std::thread::spawn(move || run_connector(&config, &handle, &stop))
-    };
+    });
     wait_for_slot(&postgres, &db.dbname);
     println!("== streaming; applying changes. Ctrl-C to stop.\n");
 
@@ -99,7 +140,7 @@ fn main() {
         .set("topic.metadata.refresh.interval.ms", "1000")
         .create()
         .unwrap();
-    consumer.subscribe(&["^dbserver1\\..*"]).unwrap();
+    consumer.subscribe(&["^dbserver[12]\\..*"]).unwrap();
 
     let limit = std::env::var("DEMO_SECONDS")
         .ok()
@@ -110,7 +151,11 @@ fn main() {
     let mut next_change = Instant::now();
     while !stop.load(Ordering::Relaxed) && limit.is_none_or(|l| started.elapsed() < l) {
         if Instant::now() >= next_change {
-            postgres.psql(&db.dbname, &workload(step)).unwrap();
+            let sql = workload(step);
+            postgres.psql(&db.dbname, &sql).unwrap();
+            mariadb
+                .sql(&format!("USE `{maria_name}`; {}", mariadb_workload(step)))
+                .unwrap();
             step += 1;
             next_change = Instant::now() + Duration::from_millis(1500);
         }
@@ -122,17 +167,11 @@ fn main() {
         }
     }
     stop.store(true, Ordering::Relaxed);
-    let result = engine.join().unwrap();
-    println!(
-        "\n== stopped ({})",
-        if result.is_ok() {
-            "clean"
-        } else {
-            "with an error"
+    for engine in engines {
+        match engine.join().unwrap() {
+            Ok(()) => println!("\n== connector stopped cleanly"),
+            Err(err) => println!("\n== connector stopped with an error: {err}"),
         }
-    );
-    if let Err(err) = result {
-        println!("   {err}");
     }
 }
 
@@ -155,6 +194,15 @@ fn workload(n: u32) -> String {
             .to_owned(),
         _ => "DELETE FROM inventory.orders WHERE id = (SELECT min(id) FROM inventory.orders);"
             .to_owned(),
+    }
+}
+
+/// [`workload`] in MariaDB's dialect (a statement may not read the table it changes).
+fn mariadb_workload(n: u32) -> String {
+    match n % 4 {
+        2 => "UPDATE products SET weight = weight + 1 ORDER BY id DESC LIMIT 1;".to_owned(),
+        3 => "DELETE FROM orders ORDER BY id LIMIT 1;".to_owned(),
+        _ => workload(n).replace("inventory.", ""),
     }
 }
 
