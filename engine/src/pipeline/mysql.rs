@@ -132,27 +132,34 @@ impl MySqlSource {
                 (history, offset, false)
             }
             None => {
-                if !store.records().map_err(history_error)?.is_empty() {
-                    return Err(PipelineError::Stopped(
-                        "the schema history has records but no offset is stored: delete the \
-                         history (topic or file) to capture the schema again, or restore the \
-                         offset with `tributary offsets set`"
-                            .to_owned(),
-                    ));
+                // A history without an offset: an earlier first start was stopped after
+                // recording the schema and before its first Kafka commit. Nothing was
+                // delivered, so start where that schema was captured (its first record).
+                let records = store.records().map_err(history_error)?;
+                if let Some(first) = records.first() {
+                    let position = first.position.clone();
+                    tracing::info!(file = %position.file, pos = position.pos, "no stored offset: resuming from the schema history's first position");
+                    let history = SchemaHistory::recover(options, store.as_ref(), Some(&position))
+                        .map_err(history_error)?;
+                    let mut offset = BinlogOffset::at_file(&position.file, position.pos);
+                    offset.gtids = position.gtids.clone();
+                    offset.server_id = Some(position.server_id);
+                    (history, offset, true)
+                } else {
+                    let filter = filter.clone();
+                    let snapshot = runtime
+                        .block_on(read_server_schema(
+                            &my.connect,
+                            &move |id: &TableId| filter.captures(&id.database, &id.table),
+                            SnapshotLocking::Global,
+                        ))
+                        .map_err(history_error)?;
+                    let mut history = SchemaHistory::new(options);
+                    history
+                        .record_snapshot(store.as_mut(), &snapshot)
+                        .map_err(history_error)?;
+                    (history, snapshot.offset.clone(), true)
                 }
-                let filter = filter.clone();
-                let snapshot = runtime
-                    .block_on(read_server_schema(
-                        &my.connect,
-                        &move |id: &TableId| filter.captures(&id.database, &id.table),
-                        SnapshotLocking::Global,
-                    ))
-                    .map_err(history_error)?;
-                let mut history = SchemaHistory::new(options);
-                history
-                    .record_snapshot(store.as_mut(), &snapshot)
-                    .map_err(history_error)?;
-                (history, snapshot.offset.clone(), true)
             }
         };
         let reader = runtime
