@@ -167,15 +167,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         })
     };
     let seed = crate::workload::seed();
-    let mut random = seed;
-    for _ in 0..KILLS {
-        random = random.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        std::thread::sleep(std::time::Duration::from_millis(
-            300 + u64::from(random % 1500),
-        ));
-        engine.kill();
-        engine = Engine::run(&dir, &properties);
-    }
+    let mut engine = crate::workload::kill_and_restart(engine, &dir, &properties, KILLS, seed);
     workload.join().unwrap();
 
     let total = crate::workload::expected_total(TRANSACTIONS);

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tributary_testcontainers::{Kafka, unique_name};
 
 /// How long a scenario waits for records before it fails.
-pub(crate) const DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(180);
 
 /// A `tributary run` child process; killed on drop.
 pub(crate) struct Engine {

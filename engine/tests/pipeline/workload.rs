@@ -2,7 +2,10 @@
 //! every third also updates row `i-1`, every fifth deletes row `i-2`. Each row therefore
 //! yields exactly `c`, then `u` if updated, then `d` and a tombstone if deleted.
 
-use crate::support::Record;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::support::{Engine, Record};
 
 /// The SQL of source transaction `i` (1-based).
 pub(crate) fn transaction(i: u32) -> String {
@@ -77,4 +80,23 @@ pub(crate) fn assert_exactly_once(all: &[Record], transactions: u32, seed: u32) 
         );
     }
     assert_eq!(all.len(), expected_total(transactions), "seed {seed}");
+}
+
+/// SIGKILLs `engine` `kills` times, 0.3-1.8 s apart on a schedule drawn from `seed`,
+/// restarting it on the same configuration each time; returns the running last one.
+pub(crate) fn kill_and_restart(
+    mut engine: Engine,
+    dir: &Path,
+    properties: &[(String, String)],
+    kills: u32,
+    seed: u32,
+) -> Engine {
+    let mut random = seed;
+    for _ in 0..kills {
+        random = random.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        std::thread::sleep(Duration::from_millis(300 + u64::from(random % 1500)));
+        engine.kill();
+        engine = Engine::run(dir, properties);
+    }
+    engine
 }
