@@ -1,8 +1,26 @@
-//! Consistent initial snapshots and incremental snapshots while streaming.
+//! Consistent initial snapshots and incremental snapshots while streaming: the algorithms,
+//! without I/O. The engine runs the queries these modules write and feeds the results back.
 //!
-//! An initial snapshot reads every captured table at one consistent point and hands over to
-//! the log stream at exactly that point, with no gap and no duplicate; an incremental
-//! snapshot re-reads tables in primary-key chunks while the stream keeps flowing.
-//!
-//! Status: the crate is laid out by the foundation; the algorithms arrive with the snapshot
-//! issue.
+//! - [`mode`]: `snapshot.mode` and what it asks for at a given start (snapshot or not,
+//!   stream or not), from the stored offset and whether its position is still available.
+//! - [`chunk`]: keyset chunk queries (`WHERE key > last ORDER BY key LIMIT n`), so a table
+//!   is read in bounded pieces in primary-key order and a read can resume after any row.
+//! - [`progress`]: which tables are done and the key of the last row delivered per table,
+//!   kept in the source offset so it commits in the same Kafka transaction as the rows.
+//! - [`marker`]: Debezium's `source.snapshot` values (`first`, `first_in_data_collection`,
+//!   `true`, `last_in_data_collection`, `last`) for each row in delivery order.
+//! - [`window`]: the DBLog watermark window, which lets a chunk read *while* the log is
+//!   streamed be merged into the stream without going back in time (the read-only variant:
+//!   PostgreSQL snapshot visibility instead of signal-table writes).
+
+pub mod chunk;
+pub mod marker;
+pub mod mode;
+pub mod progress;
+pub mod window;
+
+pub use chunk::{ChunkQuery, Dialect};
+pub use marker::MarkerSequence;
+pub use mode::{ModeError, SnapshotMode, StartPlan};
+pub use progress::{ProgressError, SnapshotProgress, TableProgress};
+pub use window::{ChunkWindow, XidSnapshot};
