@@ -3,6 +3,7 @@
 //! front over this library.
 
 pub mod config;
+pub mod failpoint;
 pub mod kafka;
 pub mod mysql;
 pub mod pipeline;

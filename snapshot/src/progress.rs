@@ -88,12 +88,15 @@ impl SnapshotProgress {
         self.tables.iter().find(|t| t.table == table)
     }
 
-    /// Records that `table`'s row with key `key` was delivered.
-    pub fn delivered(&mut self, table: &str, key: impl FnOnce() -> Option<Vec<String>>) {
-        self.rows += 1;
+    /// Records that `rows` more rows of `table` were delivered, up to the key `after`
+    /// (the next chunk starts after it).
+    pub fn delivered(&mut self, table: &str, rows: u64, after: Option<Vec<String>>) {
+        self.rows += rows;
         if let Some(entry) = self.tables.iter_mut().find(|t| t.table == table) {
-            entry.rows += 1;
-            entry.after = key();
+            entry.rows += rows;
+            if after.is_some() {
+                entry.after = after;
+            }
         }
     }
 
@@ -193,8 +196,10 @@ mod tests {
             SnapshotKind::Initial,
             ["public.a".to_owned(), "public.b".to_owned()],
         );
-        progress.delivered("public.a", || Some(vec!["1".into(), "it's".into()]));
-        progress.delivered("public.a", || Some(vec!["2".into(), "x".into()]));
+        progress.delivered("public.a", 1, Some(vec!["1".into(), "it's".into()]));
+        progress.delivered("public.a", 1, Some(vec!["2".into(), "x".into()]));
+        // A chunk whose rows were all superseded keeps the last key.
+        progress.delivered("public.a", 0, None);
         let mut offset = Map::new();
         offset.insert("lsn".into(), 5.into());
         progress.write_into(&mut offset);

@@ -152,6 +152,22 @@ impl<R> ChunkWindow<R> {
         }
     }
 
+    /// The snapshot the chunk was read in.
+    pub fn snapshot(&self) -> &XidSnapshot {
+        &self.snapshot
+    }
+
+    /// A change that removes every row (`TRUNCATE`) by transaction `xid`.
+    pub fn observe_truncate(&mut self, xid: u32) {
+        if !self.snapshot.sees(xid) {
+            for slot in &mut self.rows {
+                if slot.take().is_some() {
+                    self.superseded += 1;
+                }
+            }
+        }
+    }
+
     /// The high watermark.
     pub fn high(&self) -> u64 {
         self.high

@@ -107,8 +107,34 @@ pub struct ConnectorConfig {
     pub converters: Converters,
     /// How many changes go into one Kafka transaction.
     pub transaction_limits: TransactionLimits,
+    /// `snapshot.*`.
+    pub snapshot: SnapshotConfig,
     /// Every property as given (transforms and later options read from it).
     pub properties: Properties,
+}
+
+/// How table data is snapshotted (`snapshot.*`).
+#[derive(Debug, Clone)]
+pub struct SnapshotConfig {
+    /// `snapshot.mode` (default `initial`).
+    pub mode: tributary_snapshot::SnapshotMode,
+    /// `snapshot.fetch.size`: rows per chunk (default 10240, Debezium's).
+    pub fetch_size: u64,
+    /// `snapshot.max.threads`: tables read in parallel by an initial snapshot (default 1).
+    pub max_threads: usize,
+    /// `snapshot.select.statement.overrides` and its per-table
+    /// `snapshot.select.statement.overrides.<table>` statements, by table name.
+    pub select_overrides: Vec<(String, String)>,
+}
+
+impl SnapshotConfig {
+    /// The override statement for `table` (`<schema>.<table>` / `<database>.<table>`).
+    pub fn select_override(&self, table: &str) -> Option<&str> {
+        self.select_overrides
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, sql)| sql.as_str())
+    }
 }
 
 /// The database side.
@@ -359,6 +385,7 @@ impl ConnectorConfig {
             max_bytes: p.positive("tributary.transaction.max.bytes", defaults.max_bytes)?,
             max_wait: p.millis("tributary.transaction.max.ms", 100)?,
         };
+        let snapshot = snapshot_config(&p)?;
         Ok(Self {
             name,
             connector,
@@ -369,6 +396,7 @@ impl ConnectorConfig {
             kafka,
             converters,
             transaction_limits,
+            snapshot,
             properties,
         })
     }
@@ -424,6 +452,39 @@ fn connector_kind(class: &str) -> Result<ConnectorKind, ConfigError> {
                 .to_owned(),
         }),
     }
+}
+
+fn snapshot_config(p: &Reader<'_>) -> Result<SnapshotConfig, ConfigError> {
+    let mode = tributary_snapshot::SnapshotMode::parse(p.get("snapshot.mode").unwrap_or("initial"))
+        .map_err(|e| ConfigError::Invalid {
+            key: "snapshot.mode",
+            value: e.value.clone(),
+            allowed: format!(
+                "initial, initial_only, no_data (also never, schema_only), when_needed, always{}",
+                e.hint
+            ),
+        })?;
+    let mut select_overrides = Vec::new();
+    if let Some(list) = p.get("snapshot.select.statement.overrides") {
+        for table in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let key = format!("snapshot.select.statement.overrides.{table}");
+            let Some(statement) = p.get(&key) else {
+                return Err(ConfigError::Conflict {
+                    keys: "snapshot.select.statement.overrides",
+                    detail: format!(
+                        "table '{table}' is listed but '{key}' (its SELECT statement) is not set"
+                    ),
+                });
+            };
+            select_overrides.push((table.to_owned(), statement.to_owned()));
+        }
+    }
+    Ok(SnapshotConfig {
+        mode,
+        fetch_size: p.positive("snapshot.fetch.size", 10_240)? as u64,
+        max_threads: p.positive("snapshot.max.threads", 1)?,
+        select_overrides,
+    })
 }
 
 fn postgres_config(p: &Reader<'_>) -> Result<PostgresConfig, ConfigError> {

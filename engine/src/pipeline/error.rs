@@ -50,6 +50,9 @@ pub enum PipelineError {
     /// The source ended the stream unexpectedly, or a thread could not start.
     #[error("{0}")]
     Stopped(String),
+    /// The stored snapshot progress cannot be read.
+    #[error(transparent)]
+    SnapshotProgress(#[from] tributary_snapshot::ProgressError),
 }
 
 impl PipelineError {
@@ -64,6 +67,7 @@ impl PipelineError {
             PipelineError::Config(_)
             | PipelineError::Position(_)
             | PipelineError::Offset(_)
+            | PipelineError::SnapshotProgress(_)
             | PipelineError::Event(_)
             | PipelineError::Transform(_)
             | PipelineError::Decode { .. } => false,

@@ -61,6 +61,9 @@ pub enum Polled {
     Idle,
     /// Nothing arrived in time.
     Timeout,
+    /// The source has nothing more to read (`snapshot.mode=initial_only` after its
+    /// snapshot): what was processed is committed and the connector stops.
+    Finished,
 }
 
 /// Runs the transform chain on change records and converts what is left into the batch.
@@ -135,6 +138,13 @@ pub fn run_pipeline(
                 batch: &mut batch,
             },
         )?;
+        if polled == Polled::Finished {
+            if opened.is_some() {
+                submit(source, sink, &mut batch)?;
+            }
+            sink.drain()?;
+            return Ok(());
+        }
         if polled != Polled::Timeout && opened.is_none() {
             opened = Some(Instant::now());
         }

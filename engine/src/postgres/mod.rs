@@ -5,6 +5,7 @@ mod config;
 mod error;
 mod position_check;
 mod preflight;
+mod query;
 mod replication;
 mod session;
 mod stream_buffer;
@@ -20,6 +21,7 @@ pub use preflight::{
     PreflightError, PublicationAutocreate, SlotInfo, SlotState, check_server, connect_replication,
     ensure_publication, ensure_slot,
 };
+pub use query::{SqlSession, split_data_row};
 pub use replication::{
     CreatedSlot, PgOutputOptions, ReplicationMessage, ReplicationSession, ReplicationStream,
     SlotSnapshot, StandbyStatus, SystemIdentity, pgoutput_protocol_for,

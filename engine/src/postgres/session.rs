@@ -28,10 +28,21 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// Connects and authenticates, within `options.connect_timeout`.
+    /// Connects and authenticates a `replication=database` session, within
+    /// `options.connect_timeout`.
     pub(crate) async fn connect(options: &PgConnectOptions) -> Result<Self, PgError> {
+        Self::connect_as(options, true).await
+    }
+
+    /// Connects and authenticates; `replication` makes it a `replication=database` session,
+    /// otherwise an ordinary one (snapshot reads run in ordinary sessions, which can import
+    /// an exported snapshot into a transaction).
+    pub(crate) async fn connect_as(
+        options: &PgConnectOptions,
+        replication: bool,
+    ) -> Result<Self, PgError> {
         let timeout = options.connect_timeout;
-        tokio::time::timeout(timeout, Self::connect_inner(options))
+        tokio::time::timeout(timeout, Self::connect_inner(options, replication))
             .await
             .map_err(|_| PgError::Timeout {
                 addr: options.addr(),
@@ -40,7 +51,7 @@ impl Session {
             })?
     }
 
-    async fn connect_inner(options: &PgConnectOptions) -> Result<Self, PgError> {
+    async fn connect_inner(options: &PgConnectOptions, replication: bool) -> Result<Self, PgError> {
         let addr = options.addr();
         let stream = TcpStream::connect((options.host.as_str(), options.port))
             .await
@@ -72,7 +83,10 @@ impl Session {
             ("database", options.dbname.as_str()),
             ("application_name", options.application_name.as_str()),
             ("client_encoding", "UTF8"),
-            ("replication", "database"),
+            (
+                "replication",
+                if replication { "database" } else { "false" },
+            ),
             // The walsender formats text values with these session settings, and `SET`
             // cannot reach it: the value decoders expect ISO dates, postgres-style
             // intervals and round-trippable floats (see decoders' `pgoutput::values`).
@@ -135,6 +149,39 @@ impl Session {
             match frame.tag {
                 b'T' | b'C' | b'I' | b'N' | b'S' => {}
                 b'D' => rows.push(parse_data_row(&frame.body, sql)?),
+                b'E' => failure = Some(server_error(sql, &frame)),
+                b'Z' => break,
+                other => return Err(unexpected(sql, other)),
+            }
+        }
+        match failure {
+            Some(err) => Err(err),
+            None => Ok(rows),
+        }
+    }
+
+    /// Runs one statement and hands each result row's raw `DataRow` body to `on_row`
+    /// without copying it (snapshot chunks: see [`data_row_columns`]). Returns the rows.
+    pub(crate) async fn query_raw(
+        &mut self,
+        sql: &str,
+        on_row: &mut (dyn FnMut(&[u8]) -> Result<(), PgError> + Send),
+    ) -> Result<u64, PgError> {
+        frontend::query(sql, self.wire.out()).map_err(|e| PgError::protocol(sql, e.to_string()))?;
+        self.wire.flush().await?;
+        let mut rows = 0;
+        let mut failure = None;
+        loop {
+            let frame = self.wire.read_frame().await?;
+            match frame.tag {
+                b'T' | b'C' | b'I' | b'N' | b'S' => {}
+                b'D' if failure.is_none() => {
+                    rows += 1;
+                    if let Err(err) = on_row(&frame.body) {
+                        failure = Some(err);
+                    }
+                }
+                b'D' => {}
                 b'E' => failure = Some(server_error(sql, &frame)),
                 b'Z' => break,
                 other => return Err(unexpected(sql, other)),
@@ -264,6 +311,25 @@ async fn authenticate(
         }
         wire.flush().await?;
     }
+}
+
+/// Splits a `DataRow` body into its columns (`None` for NULL), reusing `out`.
+pub fn data_row_columns<'a>(
+    body: &'a [u8],
+    out: &mut Vec<Option<&'a [u8]>>,
+) -> Result<(), PgError> {
+    out.clear();
+    let mut body = Body::new(body, "snapshot row");
+    let columns = body.i16("column count")?;
+    for _ in 0..columns {
+        let len = body.i32("column length")?;
+        if len < 0 {
+            out.push(None);
+        } else {
+            out.push(Some(body.bytes(len as usize, "column value")?));
+        }
+    }
+    Ok(())
 }
 
 fn parse_data_row(body: &[u8], during: &str) -> Result<TextRow, PgError> {

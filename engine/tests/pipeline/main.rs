@@ -7,5 +7,6 @@
 
 mod mysql;
 mod postgres;
+mod snapshot_pg;
 mod support;
 mod workload;

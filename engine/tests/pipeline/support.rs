@@ -23,6 +23,15 @@ pub(crate) struct Engine {
 impl Engine {
     /// Writes `properties` to a file in `dir` and starts `tributary run` on it.
     pub(crate) fn run(dir: &Path, properties: &[(String, String)]) -> Self {
+        Self::run_with_env(dir, properties, &[])
+    }
+
+    /// [`run`](Self::run) with extra environment variables (failpoints).
+    pub(crate) fn run_with_env(
+        dir: &Path,
+        properties: &[(String, String)],
+        env: &[(&str, &str)],
+    ) -> Self {
         let config = dir.join("connector.properties");
         let mut file = std::fs::File::create(&config).unwrap();
         for (key, value) in properties {
@@ -33,6 +42,7 @@ impl Engine {
             .arg("run")
             .arg(&config)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -81,6 +91,7 @@ impl Engine {
         }
     }
 
+    /// Waits for the engine to exit by itself (a failpoint, `initial_only`).
     /// Kills the engine with SIGKILL.
     pub(crate) fn kill(mut self) {
         if let Some(mut child) = self.child.take() {

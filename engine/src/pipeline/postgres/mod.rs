@@ -12,6 +12,8 @@
 
 pub mod catalog;
 pub mod offset;
+pub mod snapshot;
+pub mod windowed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,15 +30,27 @@ use tributary_envelope::{
     SourcePosition, Value,
 };
 
+use tributary_snapshot::marker::{Marker, RowPlace};
+use tributary_snapshot::mode::{PositionLost, SnapshotStart, Stored};
+use tributary_snapshot::progress::SnapshotKind;
+use tributary_snapshot::window::RecentXids;
+use tributary_snapshot::{MarkerSequence, SnapshotMode, SnapshotProgress};
+
 use self::catalog::Catalog;
 use self::offset::PgOffset;
+use self::snapshot::{
+    Job, RowArena, SnapshotReaders, SnapshotTable, captured_tables, export_snapshot,
+    import_snapshot,
+};
+use self::windowed::{OpenWindow, WATERMARK_PREFIX, read_window, tuple_key};
 use super::sink::OnCommitted;
 use super::{ChangeSource, Emitter, PipelineError, Polled};
 use crate::config::{ConnectorConfig, PostgresConfig, TableFilter};
 use crate::postgres::{
-    PgOutputOptions, ReplicationSession, SlotSnapshot, SlotState, StoredPosition, WalEvent,
-    WalReader, WalReaderConfig, check_position, check_server, connect_replication,
-    ensure_publication, ensure_slot, pgoutput_protocol_for, spawn_wal_reader,
+    PgError, PgOutputOptions, ReplicationSession, SlotSnapshot, SlotState, SqlSession,
+    StoredPosition, WalEvent, WalReader, WalReaderConfig, check_position, check_server,
+    connect_replication, ensure_publication, ensure_slot, pgoutput_protocol_for, spawn_wal_reader,
+    split_data_row,
 };
 
 /// A captured (or deliberately ignored) table at its current schema version.
@@ -80,6 +94,96 @@ pub struct PostgresSource {
     connect: crate::postgres::PgConnectOptions,
     before: Vec<Value>,
     after: Vec<Value>,
+    /// The snapshot being read, if any.
+    snapshot: Option<Snapshot>,
+    /// The replication session kept idle while an exported snapshot is read.
+    pending_stream: Option<PendingStream>,
+    /// Whether the source streams (false for `initial_only`).
+    stream: bool,
+    status_interval: Duration,
+    /// The last transactions streamed, to detect a window read that raced a commit.
+    recent: RecentXids,
+    /// Snapshot rows delivered by this run (for the log).
+    snapshot_rows: u64,
+}
+
+/// How a start begins.
+enum Begin {
+    /// Read the slot's exported snapshot, then stream from its consistent point.
+    Exported { name: String, start: Lsn },
+    /// Stream from `start` and read `progress`'s tables in watermark windows.
+    Windowed {
+        start: Lsn,
+        progress: SnapshotProgress,
+    },
+    /// Stream from `start`.
+    Stream { start: Lsn },
+}
+
+impl Begin {
+    fn start(&self) -> Lsn {
+        match self {
+            Begin::Exported { start, .. }
+            | Begin::Windowed { start, .. }
+            | Begin::Stream { start } => *start,
+        }
+    }
+}
+
+/// The replication session waiting for the snapshot.
+struct PendingStream {
+    session: ReplicationSession,
+    start: Lsn,
+    options: PgOutputOptions,
+}
+
+/// A snapshot in progress.
+struct Snapshot {
+    tables: Vec<SnapshotTable>,
+    progress: SnapshotProgress,
+    markers: MarkerSequence,
+    read: SnapshotRead,
+}
+
+/// How its chunks are read.
+// One value per running snapshot, never moved on a hot path: the size difference is moot.
+#[allow(clippy::large_enum_variant)]
+enum SnapshotRead {
+    /// In one exported snapshot, before streaming.
+    Exported(SnapshotReaders),
+    /// In watermark windows while streaming.
+    Windowed {
+        session: SqlSession,
+        open: Option<OpenWindow>,
+        /// Whether watermark messages are written (turned off when not allowed).
+        nudge: bool,
+    },
+}
+
+/// Keeps the tables `progress` still lists (all captured tables when it lists none and
+/// has delivered nothing), in its order, and fills in a new progress.
+fn select_tables(
+    tables: Vec<SnapshotTable>,
+    progress: SnapshotProgress,
+) -> (Vec<SnapshotTable>, SnapshotProgress) {
+    if progress.tables.is_empty() && progress.rows == 0 {
+        let progress = SnapshotProgress::new(progress.kind, tables.iter().map(SnapshotTable::name));
+        return (tables, progress);
+    }
+    let mut selected = Vec::with_capacity(progress.tables.len());
+    let mut progress = progress;
+    let mut gone = Vec::new();
+    for entry in &progress.tables {
+        match tables.iter().find(|t| t.name() == entry.table) {
+            Some(table) => selected.push(table.clone()),
+            None => gone.push(entry.table.clone()),
+        }
+    }
+    for table in gone {
+        tracing::warn!(%table, "table of the interrupted snapshot no longer exists or is no longer captured; skipped");
+        progress.finished(&table);
+    }
+    (selected, progress)
 }
 
 impl std::fmt::Debug for PostgresSource {
@@ -92,17 +196,38 @@ impl std::fmt::Debug for PostgresSource {
 }
 
 impl PostgresSource {
-    /// Checks the server, prepares publication and slot, checks the stored position and
-    /// starts streaming after it.
+    /// Checks the server, prepares publication and slot, checks the stored position, and
+    /// starts what `snapshot.mode` asks for: a snapshot, streaming, or both.
     pub fn start(
         config: &ConnectorConfig,
         pg: &PostgresConfig,
-        stored: Option<&Map<String, Json>>,
+        stored_json: Option<&Map<String, Json>>,
         runtime: tokio::runtime::Handle,
     ) -> Result<Self, PipelineError> {
-        let stored = stored.map(PgOffset::from_json).transpose()?;
+        let stored = stored_json.map(PgOffset::from_json).transpose()?;
+        let stored_progress = match stored_json {
+            Some(map) => SnapshotProgress::read_from(map)?,
+            None => None,
+        };
+        let stored_state = match (&stored, &stored_progress) {
+            (None, _) => Stored::Nothing,
+            (Some(_), Some(_)) => Stored::SnapshotRunning,
+            (Some(_), None) => Stored::Streaming,
+        };
+        let mode = config.snapshot.mode;
+        if mode == SnapshotMode::InitialOnly {
+            return Self::start_initial_only(
+                config,
+                pg,
+                stored,
+                stored_progress,
+                stored_state,
+                runtime,
+            );
+        }
         let rt = runtime.clone();
-        let (session, catalog, start, identity) = rt.block_on(async {
+        let (session, catalog, identity, begin, discard_stored) = rt.block_on(async {
+            let mut discard_stored = false;
             let mut session = connect_replication(&pg.connect).await?;
             check_server(&mut session, &pg.connect.user).await?;
             let identity = session.identify_system().await?;
@@ -119,41 +244,79 @@ impl PostgresSource {
                 &pg.publication_autocreate.resolve(captured),
             )
             .await?;
+            let export = stored.is_none() && mode != SnapshotMode::NoData;
             let slot = ensure_slot(
                 &mut session,
                 &pg.slot_name,
                 &pg.connect.dbname,
-                SlotSnapshot::Nothing,
+                if export { SlotSnapshot::Export } else { SlotSnapshot::Nothing },
             )
             .await?;
-            let start = match (&slot, &stored) {
-                (SlotState::Existing(info), Some(offset)) => {
-                    check_position(
-                        &pg.slot_name,
-                        &identity,
-                        info,
-                        &StoredPosition {
-                            system_id: offset.system_id.as_deref(),
-                            timeline: offset.timeline,
-                            lsn: offset.lsn_commit,
-                        },
-                    )?;
-                    info.confirmed_flush.unwrap_or(offset.lsn_commit)
-                }
-                (SlotState::Existing(info), None) => info.confirmed_flush.unwrap_or_default(),
+            // Where the stored position would resume, or why it cannot.
+            let resume: Result<Lsn, PipelineError> = match (&slot, &stored) {
+                (SlotState::Existing(info), Some(offset)) => check_position(
+                    &pg.slot_name,
+                    &identity,
+                    info,
+                    &StoredPosition {
+                        system_id: offset.system_id.as_deref(),
+                        timeline: offset.timeline,
+                        lsn: offset.lsn_commit,
+                    },
+                )
+                .map(|()| info.confirmed_flush.unwrap_or(offset.lsn_commit))
+                .map_err(PipelineError::from),
+                (SlotState::Existing(info), None) => Ok(info.confirmed_flush.unwrap_or_default()),
+                // A new slot for a stored position: changes between the two are lost.
                 (SlotState::Created(created), Some(offset)) => {
-                    // A new slot for a stored position: changes between the two are lost.
-                    return Err(PipelineError::Position(
-                        crate::postgres::PositionError::SlotAhead {
-                            slot: pg.slot_name.clone(),
-                            confirmed_flush: created.consistent_point,
-                            stored: offset.lsn_commit,
-                        },
-                    ));
+                    Err(PipelineError::Position(crate::postgres::PositionError::SlotAhead {
+                        slot: pg.slot_name.clone(),
+                        confirmed_flush: created.consistent_point,
+                        stored: offset.lsn_commit,
+                    }))
                 }
-                (SlotState::Created(created), None) => created.consistent_point,
+                (SlotState::Created(created), None) => Ok(created.consistent_point),
             };
-            Ok::<_, PipelineError>((session, catalog, start, identity))
+            let plan = match mode.plan(stored_state, resume.is_ok()) {
+                Ok(plan) => plan,
+                Err(PositionLost) => return Err(resume.err().unwrap_or_else(|| {
+                    PipelineError::Stopped("the stored position cannot be resumed".to_owned())
+                })),
+            };
+            let all_tables = || SnapshotProgress::new(SnapshotKind::Initial, Vec::<String>::new());
+            let begin = match plan.snapshot {
+                SnapshotStart::Fresh => match slot {
+                    SlotState::Created(created) if stored.is_none() => match created.snapshot_name {
+                        Some(name) => Begin::Exported { name, start: created.consistent_point },
+                        None => Begin::Windowed { start: created.consistent_point, progress: all_tables() },
+                    },
+                    // The slot exists but no offset does (deleted offsets): its exported
+                    // snapshot is long gone, so read the tables while streaming from it.
+                    SlotState::Existing(_) if stored.is_none() => Begin::Windowed {
+                        start: resume.as_ref().copied().unwrap_or_default(),
+                        progress: all_tables(),
+                    },
+                    _ => {
+                        tracing::warn!(slot = %pg.slot_name, mode = mode.name(), "the stored position is gone; recreating the slot and taking a new snapshot");
+                        session.drop_slot(&pg.slot_name).await?;
+                        let created = session
+                            .create_logical_slot(&pg.slot_name, SlotSnapshot::Export)
+                            .await?;
+                        discard_stored = true;
+                        match created.snapshot_name {
+                            Some(name) => Begin::Exported { name, start: created.consistent_point },
+                            None => Begin::Windowed { start: created.consistent_point, progress: all_tables() },
+                        }
+                    }
+                },
+                SnapshotStart::Resume => Begin::Windowed {
+                    start: resume?,
+                    progress: stored_progress.unwrap_or_else(all_tables),
+                },
+                SnapshotStart::WhileStreaming => Begin::Windowed { start: resume?, progress: all_tables() },
+                SnapshotStart::None => Begin::Stream { start: resume? },
+            };
+            Ok::<_, PipelineError>((session, catalog, identity, begin, discard_stored))
         })?;
         let major = session.server_major_version().unwrap_or(10);
         let protocol = pgoutput_protocol_for(major);
@@ -163,20 +326,8 @@ impl PostgresSource {
             messages: protocol >= 2,
             streaming: false,
         };
-        let stream =
-            rt.block_on(session.start_logical_replication(&pg.slot_name, start, &options))?;
-        let reader = {
-            let _guard = rt.enter();
-            spawn_wal_reader(
-                stream,
-                start,
-                WalReaderConfig {
-                    status_interval: pg.status_interval,
-                    ..WalReaderConfig::default()
-                },
-            )
-        };
-        let durable = Arc::new(watch::channel(start).0);
+        let start = begin.start();
+        let stored = if discard_stored { None } else { stored };
         let mut offset = stored.unwrap_or(PgOffset {
             lsn_commit: start,
             lsn_proc: start,
@@ -184,11 +335,10 @@ impl PostgresSource {
         });
         offset.system_id = Some(identity.system_id);
         offset.timeline = Some(identity.timeline);
-        tracing::info!(slot = %pg.slot_name, %start, protocol, "streaming from PostgreSQL");
         let mut source = Self {
             runtime,
-            reader: Some(reader),
-            durable,
+            reader: None,
+            durable: Arc::new(watch::channel(start).0),
             catalog,
             filter: config.tables.clone(),
             builder: EventBuilder::new(config.envelope.clone())?,
@@ -201,9 +351,233 @@ impl PostgresSource {
             connect: pg.connect.clone(),
             before: Vec::new(),
             after: Vec::new(),
+            snapshot: None,
+            pending_stream: None,
+            stream: true,
+            status_interval: pg.status_interval,
+            recent: RecentXids::new(64),
+            snapshot_rows: 0,
         };
-        source.forward_acks();
+        match begin {
+            Begin::Exported { name, start } => {
+                source.pending_stream = Some(PendingStream {
+                    session,
+                    start,
+                    options,
+                });
+                source.start_exported(
+                    config,
+                    name,
+                    None,
+                    SnapshotProgress::new(SnapshotKind::Initial, Vec::<String>::new()),
+                )?;
+            }
+            Begin::Windowed { start, progress } => {
+                source.start_streaming(session, start, &options)?;
+                source.start_windowed(config, progress)?;
+            }
+            Begin::Stream { start } => source.start_streaming(session, start, &options)?,
+        }
         Ok(source)
+    }
+
+    /// `initial_only`: no slot and no stream; one snapshot (exported by its first reading
+    /// session), resumed at its next chunk after a crash, then the connector stops.
+    fn start_initial_only(
+        config: &ConnectorConfig,
+        pg: &PostgresConfig,
+        stored: Option<PgOffset>,
+        stored_progress: Option<SnapshotProgress>,
+        stored_state: Stored,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<Self, PipelineError> {
+        let plan = SnapshotMode::InitialOnly
+            .plan(stored_state, true)
+            .map_err(|PositionLost| PipelineError::Stopped("position lost".to_owned()))?;
+        let rt = runtime.clone();
+        let (catalog, identity) = rt.block_on(async {
+            let mut session = connect_replication(&pg.connect).await?;
+            check_server(&mut session, &pg.connect.user).await?;
+            let identity = session.identify_system().await?;
+            let catalog = Catalog::new(session);
+            Ok::<_, PipelineError>((catalog, identity))
+        })?;
+        let mut offset = stored.unwrap_or(PgOffset {
+            lsn_commit: identity.xlog_pos,
+            lsn_proc: identity.xlog_pos,
+            ..PgOffset::default()
+        });
+        offset.system_id = Some(identity.system_id);
+        offset.timeline = Some(identity.timeline);
+        let mut source = Self {
+            runtime,
+            reader: None,
+            durable: Arc::new(watch::channel(offset.lsn_commit).0),
+            catalog,
+            filter: config.tables.clone(),
+            builder: EventBuilder::new(config.envelope.clone())?,
+            decoder: Decoder::new(1),
+            tables: HashMap::new(),
+            transaction: None,
+            offset,
+            slot_name: pg.slot_name.clone(),
+            drop_slot_on_stop: false,
+            connect: pg.connect.clone(),
+            before: Vec::new(),
+            after: Vec::new(),
+            snapshot: None,
+            pending_stream: None,
+            stream: false,
+            status_interval: pg.status_interval,
+            recent: RecentXids::new(64),
+            snapshot_rows: 0,
+        };
+        match plan.snapshot {
+            SnapshotStart::None => {
+                tracing::info!(
+                    "snapshot.mode=initial_only: the snapshot is complete; nothing to do"
+                );
+            }
+            _ => {
+                let (session, name) = source.runtime.block_on(export_snapshot(&pg.connect))?;
+                let progress = stored_progress.unwrap_or_else(|| {
+                    SnapshotProgress::new(SnapshotKind::Initial, Vec::<String>::new())
+                });
+                source.start_exported(config, name, Some(session), progress)?;
+            }
+        }
+        Ok(source)
+    }
+
+    /// Starts the WAL reader on `session` from `start`.
+    fn start_streaming(
+        &mut self,
+        session: ReplicationSession,
+        start: Lsn,
+        options: &PgOutputOptions,
+    ) -> Result<(), PipelineError> {
+        let stream = self.runtime.block_on(session.start_logical_replication(
+            &self.slot_name,
+            start,
+            options,
+        ))?;
+        let reader = {
+            let _guard = self.runtime.enter();
+            spawn_wal_reader(
+                stream,
+                start,
+                WalReaderConfig {
+                    status_interval: self.status_interval,
+                    ..WalReaderConfig::default()
+                },
+            )
+        };
+        self.decoder = Decoder::new(options.proto_version);
+        self.reader = Some(reader);
+        tracing::info!(slot = %self.slot_name, %start, protocol = options.proto_version, "streaming from PostgreSQL");
+        self.forward_acks();
+        Ok(())
+    }
+
+    /// Starts the reading sessions of a snapshot in `snapshot_name`. `first` is a session
+    /// already in it (`initial_only`); otherwise one is opened. An empty `progress` means
+    /// every captured table from the start.
+    fn start_exported(
+        &mut self,
+        config: &ConnectorConfig,
+        snapshot_name: String,
+        first: Option<SqlSession>,
+        progress: SnapshotProgress,
+    ) -> Result<(), PipelineError> {
+        let connect = self.connect.clone();
+        let (first, tables) = self.runtime.block_on(async {
+            let mut first = match first {
+                Some(session) => session,
+                None => import_snapshot(&connect, &snapshot_name).await?,
+            };
+            let tables = captured_tables(&mut first, &config.tables, &config.snapshot).await?;
+            Ok::<_, PgError>((first, tables))
+        })?;
+        let (tables, progress) = select_tables(tables, progress);
+        for table in &tables {
+            self.learn_relation(table.info.clone())?;
+        }
+        let jobs = tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Job {
+                table: i,
+                query: t.query.clone(),
+                key_index: t.key_index.clone(),
+                after: progress.table(&t.name()).and_then(|p| p.after.clone()),
+            })
+            .collect();
+        let resumed = progress.rows > 0;
+        tracing::info!(
+            tables = tables.len(),
+            threads = config.snapshot.max_threads,
+            resumed,
+            "snapshot started"
+        );
+        let readers = {
+            let _guard = self.runtime.enter();
+            SnapshotReaders::start(
+                first,
+                &connect,
+                snapshot_name,
+                config.snapshot.max_threads,
+                jobs,
+            )
+        };
+        self.snapshot = Some(Snapshot {
+            tables,
+            progress,
+            markers: MarkerSequence::new(resumed),
+            read: SnapshotRead::Exported(readers),
+        });
+        Ok(())
+    }
+
+    /// Starts a snapshot of `progress`'s tables (all captured tables when it is empty) read
+    /// in watermark windows while streaming.
+    fn start_windowed(
+        &mut self,
+        config: &ConnectorConfig,
+        progress: SnapshotProgress,
+    ) -> Result<(), PipelineError> {
+        let connect = self.connect.clone();
+        let (session, tables) = self.runtime.block_on(async {
+            let mut session = SqlSession::connect(&connect).await?;
+            session
+                .simple_query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?;
+            let tables = captured_tables(&mut session, &config.tables, &config.snapshot).await?;
+            session.simple_query("COMMIT").await?;
+            Ok::<_, PgError>((session, tables))
+        })?;
+        let (tables, progress) = select_tables(tables, progress);
+        for table in &tables {
+            if !self.tables.contains_key(&table.info.oid) {
+                self.learn_relation(table.info.clone())?;
+            }
+        }
+        let resumed = progress.rows > 0;
+        tracing::info!(
+            tables = tables.len(),
+            resumed,
+            "snapshot started (while streaming, in watermark windows)"
+        );
+        self.snapshot = Some(Snapshot {
+            tables,
+            progress,
+            markers: MarkerSequence::new(resumed),
+            read: SnapshotRead::Windowed {
+                session,
+                open: None,
+                nudge: true,
+            },
+        });
+        Ok(())
     }
 
     /// The sink's acknowledgements reach the reader through a watch channel of our own, so
@@ -257,6 +631,9 @@ impl PostgresSource {
             })?;
         match message {
             Message::Begin(begin) => {
+                // A transaction that committed after the open window's read comes after
+                // the window's rows.
+                self.flush_window_if_due(begin.final_lsn, emitter)?;
                 let skip = match self.offset.partial {
                     Some((final_lsn, events)) if final_lsn == begin.final_lsn => events,
                     _ if begin.final_lsn < self.offset.lsn_commit => u64::MAX,
@@ -290,6 +667,7 @@ impl PostgresSource {
                         detail: "Commit without Begin".to_owned(),
                     });
                 };
+                self.recent.push(transaction.xid);
                 if transaction.skip != u64::MAX {
                     let collections: Vec<(&str, i64)> = transaction
                         .per_collection
@@ -348,8 +726,13 @@ impl PostgresSource {
             }
             Message::Truncate(truncate) => {
                 for oid in &truncate.relation_oids {
+                    self.observe_for_window(*oid, &[], true);
                     self.on_change(wal_start, *oid, Operation::Truncate, None, None, emitter)?;
                 }
+            }
+            Message::Message(message) if message.prefix == WATERMARK_PREFIX => {
+                // A snapshot window's watermark: a position, not a change.
+                self.flush_window_if_due(message.lsn, emitter)?;
             }
             Message::Message(message) => {
                 if self.count_and_skip(wal_start) {
@@ -465,6 +848,9 @@ impl PostgresSource {
         new: Option<TupleData<'_>>,
         emitter: &mut Emitter<'_>,
     ) -> Result<(), PipelineError> {
+        if op != Operation::Truncate {
+            self.observe_for_window(relation, &[old, new], false);
+        }
         if self.count_and_skip(wal_start) {
             return Ok(());
         }
@@ -542,6 +928,345 @@ impl PostgresSource {
     }
 }
 
+impl PostgresSource {
+    /// Delivers rows `indices` of a chunk of table `index` as `r` records and records the
+    /// progress up to `range_end`.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_chunk(
+        &mut self,
+        snapshot: &mut Snapshot,
+        index: usize,
+        rows: &RowArena,
+        indices: &[usize],
+        last: bool,
+        range_end: Option<Vec<String>>,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<(), PipelineError> {
+        let Some(table) = snapshot.tables.get(index) else {
+            return Err(PipelineError::Stopped(format!(
+                "snapshot chunk of unknown table {index}"
+            )));
+        };
+        let name = table.name();
+        let oid = table.info.oid;
+        let before = snapshot.progress.table(&name).map_or(0, |t| t.rows);
+        let incremental = snapshot.progress.kind == SnapshotKind::Incremental;
+        let last_table = snapshot.progress.tables.len() == 1;
+        let mut columns: Vec<Option<&[u8]>> = Vec::new();
+        for (pos, &i) in indices.iter().enumerate() {
+            let Some(row) = rows.get(i) else { continue };
+            let marker = if incremental {
+                SnapshotMarker::Incremental
+            } else {
+                match snapshot.markers.next(RowPlace {
+                    first_in_table: before == 0 && pos == 0,
+                    last_in_table: last && pos + 1 == indices.len(),
+                    last_table,
+                }) {
+                    Marker::First => SnapshotMarker::First,
+                    Marker::FirstInDataCollection => SnapshotMarker::FirstInDataCollection,
+                    Marker::True => SnapshotMarker::True,
+                    Marker::LastInDataCollection => SnapshotMarker::LastInDataCollection,
+                    Marker::Last => SnapshotMarker::Last,
+                }
+            };
+            split_data_row(row, &mut columns)?;
+            self.emit_read(oid, &name, &columns, marker, emitter)?;
+        }
+        let delivered = indices.len() as u64;
+        self.snapshot_rows += delivered;
+        snapshot.progress.delivered(&name, delivered, range_end);
+        if last {
+            snapshot.progress.finished(&name);
+            tracing::info!(table = %name, rows = before + delivered, remaining_tables = snapshot.progress.tables.len(), "snapshot of table done");
+        }
+        Ok(())
+    }
+
+    /// One snapshot row as an `r` record.
+    fn emit_read(
+        &mut self,
+        oid: Oid,
+        name: &str,
+        columns: &[Option<&[u8]>],
+        marker: SnapshotMarker,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<(), PipelineError> {
+        let Some(table) = self.tables.get(&oid) else {
+            return Err(PipelineError::Stopped(format!(
+                "snapshot row of {name} before its schema"
+            )));
+        };
+        let Some(schema) = table.schema.as_ref() else {
+            return Ok(());
+        };
+        let decoders = table.decoder.columns();
+        if decoders.len() != columns.len() {
+            return Err(PipelineError::Decode {
+                position: format!("snapshot of table {name}"),
+                detail: format!(
+                    "a row has {} columns, the table's schema {}",
+                    columns.len(),
+                    decoders.len()
+                ),
+            });
+        }
+        self.after.clear();
+        for ((value, decoder), column) in columns.iter().zip(decoders).zip(&table.info.columns) {
+            self.after.push(match value {
+                None => Value::Null,
+                Some(text) => decoder.decode(text).map_err(|e| PipelineError::Decode {
+                    position: format!("snapshot of table {name}, column {}", column.name),
+                    detail: e.to_string(),
+                })?,
+            });
+        }
+        let lsn = self.offset.lsn_commit.0 as i64;
+        let change = RowChange {
+            op: Operation::Read,
+            before: None,
+            after: Some(self.after.as_slice()),
+            source: SourcePosition::Postgres(SourceBlock {
+                commit_time: now(),
+                snapshot: marker,
+                tx_id: None,
+                lsn: Some(lsn),
+                xmin: None,
+                last_commit_lsn: Some(lsn),
+            }),
+            transaction: None,
+            processed_at: now(),
+        };
+        let mut records: Vec<ChangeRecord<'_>> = Vec::with_capacity(1);
+        let events = self.builder.row_change(schema, &change, &mut records)?;
+        for record in records {
+            emitter.emit(record)?;
+        }
+        if events > 0 {
+            emitter.count_event();
+        }
+        Ok(())
+    }
+
+    /// Receives the next chunk of an exported snapshot.
+    fn poll_exported(
+        &mut self,
+        wait: Duration,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<Polled, PipelineError> {
+        let Some(mut snapshot) = self.snapshot.take() else {
+            return Ok(Polled::Timeout);
+        };
+        let received = match &mut snapshot.read {
+            SnapshotRead::Exported(readers) => self
+                .runtime
+                .block_on(async { tokio::time::timeout(wait, readers.chunks.recv()).await }),
+            SnapshotRead::Windowed { .. } => {
+                self.snapshot = Some(snapshot);
+                return Ok(Polled::Timeout);
+            }
+        };
+        let result = match received {
+            Err(_) => Ok(Polled::Timeout),
+            Ok(None) => Err(PipelineError::Stopped(
+                "the snapshot readers stopped before the snapshot was complete".to_owned(),
+            )),
+            Ok(Some(Err(err))) => Err(err.into()),
+            Ok(Some(Ok(chunk))) => {
+                let indices: Vec<usize> = (0..chunk.rows.len()).collect();
+                let range_end = match chunk
+                    .rows
+                    .len()
+                    .checked_sub(1)
+                    .and_then(|i| chunk.rows.get(i))
+                {
+                    Some(row) => {
+                        let key_index = snapshot
+                            .tables
+                            .get(chunk.table)
+                            .map(|t| t.key_index.clone())
+                            .unwrap_or_default();
+                        if key_index.is_empty() {
+                            None
+                        } else {
+                            Some(snapshot::key_text(row, &key_index)?)
+                        }
+                    }
+                    None => None,
+                };
+                self.deliver_chunk(
+                    &mut snapshot,
+                    chunk.table,
+                    &chunk.rows,
+                    &indices,
+                    chunk.last,
+                    range_end,
+                    emitter,
+                )
+                .map(|()| Polled::Event)
+            }
+        };
+        if snapshot.progress.is_done() {
+            self.finish_snapshot()?;
+        } else {
+            self.snapshot = Some(snapshot);
+        }
+        result
+    }
+
+    /// The snapshot is complete: start the stream it hands over to (or nothing, for
+    /// `initial_only`).
+    fn finish_snapshot(&mut self) -> Result<(), PipelineError> {
+        self.snapshot = None;
+        tracing::info!(rows = self.snapshot_rows, "snapshot completed");
+        if let Some(pending) = self.pending_stream.take() {
+            self.start_streaming(pending.session, pending.start, &pending.options)?;
+        } else if !self.stream {
+            tracing::info!("snapshot.mode=initial_only: the snapshot is complete; stopping");
+        }
+        Ok(())
+    }
+
+    /// Opens the next watermark window when a windowed snapshot has none.
+    fn open_window(&mut self) -> Result<(), PipelineError> {
+        let Some(snapshot) = self.snapshot.as_mut() else {
+            return Ok(());
+        };
+        let SnapshotRead::Windowed {
+            session,
+            open,
+            nudge,
+        } = &mut snapshot.read
+        else {
+            return Ok(());
+        };
+        if open.is_some() {
+            return Ok(());
+        }
+        let Some(entry) = snapshot.progress.tables.first() else {
+            return Ok(());
+        };
+        let Some(index) = snapshot.tables.iter().position(|t| t.name() == entry.table) else {
+            return Ok(());
+        };
+        let Some(table) = snapshot.tables.get(index) else {
+            return Ok(());
+        };
+        let after = entry.after.clone();
+        let (window, nudged) =
+            self.runtime
+                .block_on(read_window(session, index, table, after.as_deref(), *nudge))?;
+        if *nudge && !nudged {
+            tracing::warn!(
+                "pg_logical_emit_message() is not allowed for this user: snapshot windows close on the server's keepalives instead (slower on a quiet database)"
+            );
+            *nudge = false;
+        }
+        if self.recent.raced(window.window.snapshot()) {
+            tracing::debug!(table = %entry.table, "a snapshot chunk raced a commit; reading it again");
+            return Ok(());
+        }
+        *open = Some(window);
+        Ok(())
+    }
+
+    /// Delivers the open window's rows when the stream at `position` is past its high
+    /// watermark. True when it did.
+    fn flush_window_if_due(
+        &mut self,
+        position: Lsn,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<bool, PipelineError> {
+        let due = match &self.snapshot {
+            Some(Snapshot {
+                read:
+                    SnapshotRead::Windowed {
+                        open: Some(open), ..
+                    },
+                ..
+            }) => open.window.is_due(position.0),
+            _ => false,
+        };
+        if !due {
+            return Ok(false);
+        }
+        let Some(mut snapshot) = self.snapshot.take() else {
+            return Ok(false);
+        };
+        let open = match &mut snapshot.read {
+            SnapshotRead::Windowed { open, .. } => open.take(),
+            SnapshotRead::Exported(_) => None,
+        };
+        let result = match open {
+            Some(open) => {
+                let superseded = open.window.superseded();
+                let survivors: Vec<usize> = open.window.into_rows().collect();
+                if superseded > 0 {
+                    tracing::debug!(superseded, "snapshot rows superseded by streamed changes");
+                }
+                self.deliver_chunk(
+                    &mut snapshot,
+                    open.table,
+                    &open.rows,
+                    &survivors,
+                    open.last,
+                    open.range_end,
+                    emitter,
+                )
+            }
+            None => Ok(()),
+        };
+        if snapshot.progress.is_done() {
+            self.finish_snapshot()?;
+        } else {
+            self.snapshot = Some(snapshot);
+        }
+        result.map(|()| true)
+    }
+
+    /// A streamed change of `relation` by the open transaction: drops the rows it touched
+    /// from the open window.
+    fn observe_for_window(
+        &mut self,
+        relation: Oid,
+        tuples: &[Option<TupleData<'_>>],
+        truncate: bool,
+    ) {
+        let Some(Snapshot {
+            read: SnapshotRead::Windowed {
+                open: Some(open), ..
+            },
+            ..
+        }) = self.snapshot.as_mut()
+        else {
+            return;
+        };
+        if open.oid != relation {
+            return;
+        }
+        let Some(xid) = self.transaction.as_ref().map(|t| t.xid) else {
+            return;
+        };
+        if truncate {
+            open.window.observe_truncate(xid);
+            return;
+        }
+        let Some(table) = self.tables.get(&relation) else {
+            return;
+        };
+        let key_index: Vec<usize> = open
+            .key_names
+            .iter()
+            .filter_map(|name| table.info.columns.iter().position(|c| &c.name == name))
+            .collect();
+        for tuple in tuples.iter().flatten() {
+            if let Some(key) = tuple_key(tuple, &key_index) {
+                open.window.observe(xid, &key);
+            }
+        }
+    }
+}
+
 /// Now, for `ts_ms`/`ts_us`/`ts_ns`.
 pub(super) fn now() -> EpochNanos {
     let nanos = SystemTime::now()
@@ -552,6 +1277,19 @@ pub(super) fn now() -> EpochNanos {
 
 impl ChangeSource for PostgresSource {
     fn poll(&mut self, wait: Duration, emitter: &mut Emitter<'_>) -> Result<Polled, PipelineError> {
+        if matches!(
+            self.snapshot,
+            Some(Snapshot {
+                read: SnapshotRead::Exported(_),
+                ..
+            })
+        ) {
+            return self.poll_exported(wait, emitter);
+        }
+        if !self.stream && self.reader.is_none() {
+            return Ok(Polled::Finished);
+        }
+        self.open_window()?;
         let Some(reader) = self.reader.as_mut() else {
             return Err(PipelineError::Stopped(
                 "the PostgreSQL reader is closed".to_owned(),
@@ -572,8 +1310,14 @@ impl ChangeSource for PostgresSource {
                 }
             }
             Ok(Some(WalEvent::Idle { lsn })) => {
+                let flushed =
+                    self.transaction.is_none() && self.flush_window_if_due(lsn, emitter)?;
                 if self.transaction.is_some() || lsn <= self.offset.lsn_commit {
-                    return Ok(Polled::Timeout);
+                    return Ok(if flushed {
+                        Polled::Event
+                    } else {
+                        Polled::Timeout
+                    });
                 }
                 self.offset.lsn_commit = lsn;
                 self.offset.lsn_proc = lsn;
@@ -588,7 +1332,14 @@ impl ChangeSource for PostgresSource {
     }
 
     fn offset(&self) -> Map<String, Json> {
-        self.offset.to_json()
+        let mut offset = self.offset.to_json();
+        if let Some(snapshot) = &self.snapshot {
+            snapshot.progress.write_into(&mut offset);
+            // Debezium's own keys, so its tools see a snapshot in progress.
+            offset.insert("snapshot".into(), true.into());
+            offset.insert("last_snapshot_record".into(), false.into());
+        }
+        offset
     }
 
     fn at_boundary(&self) -> bool {
@@ -598,7 +1349,11 @@ impl ChangeSource for PostgresSource {
     fn on_committed(&self) -> Option<OnCommitted> {
         let durable = Arc::clone(&self.durable);
         let lsn = self.offset.lsn_commit;
+        let snapshot_running = self.snapshot.is_some();
         Some(Box::new(move || {
+            if snapshot_running {
+                crate::failpoint::hit("pg-snapshot-committed");
+            }
             durable.send_if_modified(|current| {
                 let advance = lsn > *current;
                 if advance {

@@ -1,0 +1,273 @@
+//! PostgreSQL snapshots through `tributary run`: the initial snapshot under concurrent
+//! writes hands over to the stream with no gap and no duplicate, and a snapshot killed
+//! mid-way resumes at its next chunk.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+use serde_json::Value;
+use tributary_testcontainers::{Kafka, PgConfig, Postgres, unique_name};
+
+use crate::support::{DEADLINE, Engine, Record};
+
+/// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
+fn table_rows() -> i64 {
+    std::env::var("SNAPSHOT_TEST_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
+}
+
+fn connector(
+    db: &PgConfig,
+    kafka: &Kafka,
+    name: &str,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut properties: Vec<(String, String)> = [
+        ("name", name.to_owned()),
+        (
+            "connector.class",
+            "io.debezium.connector.postgresql.PostgresConnector".to_owned(),
+        ),
+        ("database.hostname", db.host.clone()),
+        ("database.port", db.port.to_string()),
+        ("database.user", db.user.clone()),
+        ("database.password", db.password.clone()),
+        ("database.dbname", db.dbname.clone()),
+        ("topic.prefix", name.to_owned()),
+        ("slot.name", name.to_owned()),
+        ("publication.name", name.to_owned()),
+        ("table.include.list", "public.snap".to_owned()),
+        ("bootstrap.servers", kafka.bootstrap_servers()),
+        ("offset.storage.topic", format!("{name}-offsets")),
+        ("tributary.transaction.max.ms", "50".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for (k, v) in extra {
+        properties.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    properties
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Creates `snap` with `rows` rows.
+fn create_table(server: &Postgres, db: &PgConfig, rows: i64) {
+    server
+        .psql(
+            &db.dbname,
+            &format!(
+                "CREATE TABLE snap (id bigint PRIMARY KEY, n int NOT NULL, pad text);
+                 INSERT INTO snap SELECT g, 0, repeat('x', 40) FROM generate_series(1, {rows}) g;"
+            ),
+        )
+        .unwrap();
+}
+
+/// Updates, deletes and inserts spread over the table, one transaction each, from a thread;
+/// ends with the sentinel row `id = -1`.
+fn workload(db: &PgConfig, rows: i64, transactions: i64) -> std::thread::JoinHandle<()> {
+    let url = db.connection_string();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let mut script = String::new();
+            for i in 1..=transactions {
+                // A stride that visits the whole key range.
+                let id = (i * 7919) % rows + 1;
+                script.push_str(&match i % 4 {
+                    0 => format!("DELETE FROM snap WHERE id = {id};"),
+                    1 => format!(
+                        "INSERT INTO snap VALUES ({}, 1, 'new') ON CONFLICT DO NOTHING;",
+                        rows + i
+                    ),
+                    _ => format!("UPDATE snap SET n = n + 1 WHERE id = {id};"),
+                });
+                if i % 200 == 0 {
+                    client.batch_execute(&script).await.unwrap();
+                    script.clear();
+                }
+            }
+            script.push_str("INSERT INTO snap VALUES (-1, 0, 'end');");
+            client.batch_execute(&script).await.unwrap();
+        });
+    })
+}
+
+/// Reads `topic` read_committed from the start until a record for `id = -1` arrived.
+fn read_until_sentinel(kafka: &Kafka, topic: &str, engine: &mut Engine) -> Vec<Record> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", kafka.bootstrap_servers())
+        .set("group.id", unique_name("reader"))
+        .set("isolation.level", "read_committed")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&assignment).unwrap();
+    let json = |b: Option<&[u8]>| b.map(|b| serde_json::from_slice::<Value>(b).unwrap());
+    let deadline = Instant::now() + DEADLINE * 2;
+    let mut seen = Vec::new();
+    loop {
+        engine.assert_running();
+        assert!(
+            Instant::now() < deadline,
+            "no sentinel after {} records:\n{}",
+            seen.len(),
+            engine.log()
+        );
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(200)) {
+            let record = Record {
+                key: json(message.key()),
+                value: json(message.payload()),
+            };
+            let sentinel = record.key.as_ref().and_then(|k| k.pointer("/payload/id"))
+                == Some(&Value::from(-1));
+            seen.push(record);
+            if sentinel {
+                return seen;
+            }
+        }
+    }
+}
+
+/// The table a consumer rebuilds from the records, `id → n`; and how many `r` records
+/// each key got.
+fn rebuild(records: &[Record]) -> (BTreeMap<i64, i64>, HashMap<i64, usize>) {
+    let mut table = BTreeMap::new();
+    let mut reads = HashMap::new();
+    for record in records {
+        let Some(key) = record
+            .key
+            .as_ref()
+            .and_then(|k| k.pointer("/payload/id"))
+            .and_then(Value::as_i64)
+        else {
+            continue;
+        };
+        match record.op() {
+            Some("r" | "c" | "u") => {
+                if record.op() == Some("r") {
+                    *reads.entry(key).or_insert(0) += 1;
+                }
+                let n = record.field("after", "n").and_then(Value::as_i64).unwrap();
+                table.insert(key, n);
+            }
+            Some("d") => {
+                table.remove(&key);
+            }
+            _ => {}
+        }
+    }
+    (table, reads)
+}
+
+fn database_table(server: &Postgres, db: &PgConfig) -> BTreeMap<i64, i64> {
+    server
+        .psql(&db.dbname, "SELECT id, n FROM snap ORDER BY id")
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            let (id, n) = line.split_once('|')?;
+            Some((id.trim().parse().ok()?, n.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+fn assert_no_duplicate_reads(reads: &HashMap<i64, usize>) {
+    let duplicates: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).take(10).collect();
+    assert!(
+        duplicates.is_empty(),
+        "keys with more than one r record: {duplicates:?}"
+    );
+}
+
+#[test]
+fn initial_snapshot_under_concurrent_writes_equals_the_table() {
+    let rows = table_rows();
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgsnap");
+    create_table(server, &db, rows);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.fetch.size", "4000"),
+            ("snapshot.max.threads", "2"),
+        ],
+    );
+    let topic = format!("{name}.public.snap");
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("snapshot started");
+    let writes = workload(&db, rows, 4_000);
+    writes.join().unwrap();
+    let records = read_until_sentinel(kafka, &topic, &mut engine);
+    assert!(engine.terminate().success());
+
+    let (table, reads) = rebuild(&records);
+    assert_eq!(
+        table,
+        database_table(server, &db),
+        "rebuilt table differs from the database"
+    );
+    assert_no_duplicate_reads(&reads);
+    // Every row that existed at the snapshot's start arrived as one r record (rows
+    // deleted before the snapshot read them cannot have one).
+    let deleted = 4_000 / 4;
+    assert!(
+        reads.len() as i64 >= rows - deleted,
+        "{} r records for {rows} rows",
+        reads.len()
+    );
+    // Debezium's markers: the first and last snapshot records.
+    let markers: Vec<&str> = records
+        .iter()
+        .filter(|r| r.op() == Some("r"))
+        .filter_map(|r| {
+            r.value
+                .as_ref()?
+                .pointer("/payload/source/snapshot")?
+                .as_str()
+        })
+        .collect();
+    assert_eq!(markers.first(), Some(&"first"));
+    assert_eq!(markers.last(), Some(&"last"));
+    assert!(
+        markers[1..markers.len() - 1].iter().all(|m| *m == "true"),
+        "only first/last are special in a one-table snapshot"
+    );
+    // The snapshot's r records come before any streamed change.
+    let first_change = records
+        .iter()
+        .position(|r| matches!(r.op(), Some("c" | "u" | "d")))
+        .unwrap();
+    let last_read = records.iter().rposition(|r| r.op() == Some("r")).unwrap();
+    assert!(
+        last_read < first_change,
+        "streamed changes interleaved with the exported snapshot"
+    );
+}
