@@ -11,7 +11,7 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::Value;
 use tributary_testcontainers::{Kafka, PgConfig, Postgres, unique_name};
 
-use crate::support::{DEADLINE, Engine, Record};
+use crate::support::{DEADLINE, Engine, Record, read_all};
 
 /// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
 fn table_rows() -> i64 {
@@ -194,6 +194,23 @@ fn database_table(server: &Postgres, db: &PgConfig) -> BTreeMap<i64, i64> {
         .collect()
 }
 
+/// Fails with the first keys that differ (the tables are too big to print).
+fn assert_same_table(rebuilt: &BTreeMap<i64, i64>, database: &BTreeMap<i64, i64>) {
+    let keys: std::collections::BTreeSet<&i64> = rebuilt.keys().chain(database.keys()).collect();
+    let differences: Vec<_> = keys
+        .into_iter()
+        .filter(|k| rebuilt.get(k) != database.get(k))
+        .take(20)
+        .map(|k| (*k, rebuilt.get(k), database.get(k)))
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "rebuilt table differs from the database ({} vs {} rows); (key, rebuilt, database): {differences:?}",
+        rebuilt.len(),
+        database.len()
+    );
+}
+
 fn assert_no_duplicate_reads(reads: &HashMap<i64, usize>) {
     let duplicates: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).take(10).collect();
     assert!(
@@ -229,11 +246,7 @@ fn initial_snapshot_under_concurrent_writes_equals_the_table() {
     assert!(engine.terminate().success());
 
     let (table, reads) = rebuild(&records);
-    assert_eq!(
-        table,
-        database_table(server, &db),
-        "rebuilt table differs from the database"
-    );
+    assert_same_table(&table, &database_table(server, &db));
     assert_no_duplicate_reads(&reads);
     // Every row that existed at the snapshot's start arrived as one r record (rows
     // deleted before the snapshot read them cannot have one).
@@ -269,5 +282,66 @@ fn initial_snapshot_under_concurrent_writes_equals_the_table() {
     assert!(
         last_read < first_change,
         "streamed changes interleaved with the exported snapshot"
+    );
+}
+
+/// The offset the engine stored last (the offsets topic's last record).
+fn stored_offset(kafka: &Kafka, name: &str) -> Value {
+    read_all(kafka, &format!("{name}-offsets"))
+        .pop()
+        .and_then(|r| r.value)
+        .expect("an offset was stored")
+}
+
+#[test]
+fn sigkill_during_the_snapshot_resumes_at_the_next_chunk() {
+    let rows = table_rows();
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgsnapkill");
+    create_table(server, &db, rows);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.fetch.size", "500"),
+            ("tributary.transaction.max.events", "500"),
+        ],
+    );
+    let topic = format!("{name}.public.snap");
+    // The engine aborts (as a SIGKILL would stop it) right after the fifth snapshot
+    // transaction is committed in Kafka.
+    let crashed = Engine::run_with_env(
+        &dir,
+        &properties,
+        &[("TRIBUTARY_FAILPOINTS", "pg-snapshot-committed=5")],
+    )
+    .wait_for_exit();
+    assert!(!crashed.success(), "the failpoint stops the engine");
+    let offset = stored_offset(kafka, &name);
+    assert_eq!(offset.get("snapshot"), Some(&Value::Bool(true)), "{offset}");
+    assert!(offset.get("tributary_snapshot").is_some(), "{offset}");
+
+    let writes = workload(&db, rows, 4_000);
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("resumed=true");
+    writes.join().unwrap();
+    // The resumed snapshot runs alongside the stream: the sentinel can arrive before its
+    // last chunk, so wait for both, then stop and read everything committed.
+    read_until_sentinel(kafka, &topic, &mut engine);
+    engine.wait_for_log("snapshot completed");
+    let log = engine.log();
+    assert!(engine.terminate().success());
+    let records = read_all(kafka, &topic);
+
+    let (table, reads) = rebuild(&records);
+    assert_same_table(&table, &database_table(server, &db));
+    assert_no_duplicate_reads(&reads);
+    assert!(
+        log.contains("snapshot started (while streaming, in watermark windows)"),
+        "a resumed snapshot reads in watermark windows:\n{log}"
     );
 }

@@ -92,6 +92,22 @@ impl Engine {
     }
 
     /// Waits for the engine to exit by itself (a failpoint, `initial_only`).
+    pub(crate) fn wait_for_exit(mut self) -> ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "engine did not exit:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Kills the engine with SIGKILL.
     pub(crate) fn kill(mut self) {
         if let Some(mut child) = self.child.take() {

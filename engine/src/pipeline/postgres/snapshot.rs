@@ -112,6 +112,10 @@ pub struct Chunk {
 
 /// Reads the captured tables, their columns and primary keys, in the session's current
 /// transaction (so in the snapshot's schema).
+///
+/// A column's place in the primary key comes from `unnest … WITH ORDINALITY` (1-based):
+/// `indkey` is an `int2vector`, whose subscripts start at 0, so `array_position` would
+/// give the first key column 0 — "not a key column" — and read the table in one pass.
 pub async fn captured_tables(
     session: &mut SqlSession,
     filter: &TableFilter,
@@ -120,8 +124,9 @@ pub async fn captured_tables(
     let rows = session
         .simple_query(
             "SELECT c.oid, n.nspname, c.relname, a.attname, a.atttypid, a.atttypmod, \
-             COALESCE((SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i \
-                       WHERE i.indrelid = c.oid AND i.indisprimary), 0) \
+             COALESCE((SELECT k.position FROM pg_index i, \
+                       unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position) \
+                       WHERE i.indrelid = c.oid AND i.indisprimary AND k.attnum = a.attnum), 0) \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 \
                   AND NOT a.attisdropped AND a.attgenerated = '' \
