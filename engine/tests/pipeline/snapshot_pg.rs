@@ -345,3 +345,172 @@ fn sigkill_during_the_snapshot_resumes_at_the_next_chunk() {
         "a resumed snapshot reads in watermark windows:\n{log}"
     );
 }
+
+/// `r` records per key.
+fn reads_per_key(records: &[Record]) -> BTreeMap<i64, usize> {
+    let mut reads = BTreeMap::new();
+    for record in records.iter().filter(|r| r.op() == Some("r")) {
+        if let Some(id) = record.field("after", "id").and_then(Value::as_i64) {
+            *reads.entry(id).or_insert(0) += 1;
+        }
+    }
+    reads
+}
+
+/// Runs the engine until its snapshot completed, then stops it.
+fn run_until_snapshot_completed(dir: &std::path::Path, properties: &[(String, String)]) -> String {
+    let mut engine = Engine::run(dir, properties);
+    engine.wait_for_log("snapshot completed");
+    let log = engine.log();
+    assert!(engine.terminate().success());
+    log
+}
+
+fn slots_named(server: &Postgres, db: &PgConfig, slot: &str) -> usize {
+    server
+        .psql(
+            &db.dbname,
+            &format!("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"),
+        )
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn no_data_streams_only_the_changes_after_the_start() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgnodata");
+    create_table(server, &db, 100);
+    let dir = tempdir(&name);
+    let properties = connector(&db, kafka, &name, &[("snapshot.mode", "no_data")]);
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from PostgreSQL");
+    server
+        .psql(
+            &db.dbname,
+            "UPDATE snap SET n = 7 WHERE id = 5; INSERT INTO snap VALUES (-1, 0, 'end');",
+        )
+        .unwrap();
+    let records = read_until_sentinel(kafka, &format!("{name}.public.snap"), &mut engine);
+    assert!(engine.terminate().success());
+    let ops: Vec<_> = records.iter().filter_map(Record::op).collect();
+    assert_eq!(ops, ["u", "c"], "no r records, only the two changes");
+    assert!(!engine_log_mentions_snapshot(&dir));
+}
+
+/// Whether any engine log in `dir` reports a snapshot.
+fn engine_log_mentions_snapshot(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("engine-"))
+        .any(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap_or_default()
+                .contains("snapshot started")
+        })
+}
+
+#[test]
+fn initial_only_snapshots_and_stops_without_a_slot() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pginitonly");
+    create_table(server, &db, 1_200);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.mode", "initial_only"),
+            ("snapshot.fetch.size", "500"),
+        ],
+    );
+    let status = Engine::run(&dir, &properties).wait_for_exit();
+    assert!(status.success(), "initial_only ends with success: {status}");
+    let reads = reads_per_key(&read_all(kafka, &format!("{name}.public.snap")));
+    assert_eq!(reads.len(), 1_200);
+    assert!(reads.values().all(|n| *n == 1));
+    assert_eq!(
+        slots_named(server, &db, &name),
+        0,
+        "initial_only creates no slot"
+    );
+    // A second start finds the snapshot done and stops at once, reading nothing.
+    let status = Engine::run(&dir, &properties).wait_for_exit();
+    assert!(status.success());
+    let again = reads_per_key(&read_all(kafka, &format!("{name}.public.snap")));
+    assert_eq!(again, reads);
+}
+
+#[test]
+fn always_snapshots_again_on_every_start() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgalways");
+    create_table(server, &db, 300);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[("snapshot.mode", "always"), ("snapshot.fetch.size", "100")],
+    );
+    run_until_snapshot_completed(&dir, &properties);
+    let second = run_until_snapshot_completed(&dir, &properties);
+    assert!(
+        second.contains("snapshot started (while streaming, in watermark windows)"),
+        "the second snapshot runs alongside the stream of the existing slot:\n{second}"
+    );
+    let reads = reads_per_key(&read_all(kafka, &format!("{name}.public.snap")));
+    assert_eq!(reads.len(), 300);
+    assert!(reads.values().all(|n| *n == 2), "two r records per row");
+}
+
+#[test]
+fn when_needed_snapshots_again_after_the_slot_is_lost_and_initial_refuses() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgwhenneeded");
+    create_table(server, &db, 300);
+    let dir = tempdir(&name);
+    let initial = connector(&db, kafka, &name, &[("snapshot.fetch.size", "100")]);
+    run_until_snapshot_completed(&dir, &initial);
+    let drop_slot = format!("SELECT pg_drop_replication_slot('{name}')");
+    server.psql(&db.dbname, &drop_slot).unwrap();
+    // With `initial`, a lost position is an error naming the slot and the way out.
+    let refused = Engine::run(&dir, &initial);
+    let (status, log) = refused.wait_for_exit_with_log();
+    assert!(!status.success());
+    assert!(
+        log.contains(&format!("replication slot '{name}'")) && log.contains("when_needed"),
+        "the error names the slot and the fix:\n{log}"
+    );
+    assert_eq!(
+        slots_named(server, &db, &name),
+        0,
+        "a refused start leaves no slot holding WAL back"
+    );
+    let when_needed = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.mode", "when_needed"),
+            ("snapshot.fetch.size", "100"),
+        ],
+    );
+    let log = run_until_snapshot_completed(&dir, &when_needed);
+    assert!(log.contains("taking a new snapshot"), "{log}");
+    let reads = reads_per_key(&read_all(kafka, &format!("{name}.public.snap")));
+    assert_eq!(reads.len(), 300);
+    assert!(reads.values().all(|n| *n == 2), "the rows were read again");
+}

@@ -91,6 +91,13 @@ impl Engine {
         }
     }
 
+    /// [`wait_for_exit`](Self::wait_for_exit), and the log.
+    pub(crate) fn wait_for_exit_with_log(self) -> (ExitStatus, String) {
+        let log = self.log.clone();
+        let status = self.wait_for_exit();
+        (status, std::fs::read_to_string(log).unwrap_or_default())
+    }
+
     /// Waits for the engine to exit by itself (a failpoint, `initial_only`).
     pub(crate) fn wait_for_exit(mut self) -> ExitStatus {
         let mut child = self.child.take().unwrap();

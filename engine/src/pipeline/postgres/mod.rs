@@ -279,9 +279,16 @@ impl PostgresSource {
             };
             let plan = match mode.plan(stored_state, resume.is_ok()) {
                 Ok(plan) => plan,
-                Err(PositionLost) => return Err(resume.err().unwrap_or_else(|| {
-                    PipelineError::Stopped("the stored position cannot be resumed".to_owned())
-                })),
+                Err(PositionLost) => {
+                    // A slot created only to find the stored position gone would hold WAL
+                    // back until someone drops it: leave the server as it was.
+                    if matches!(slot, SlotState::Created(_)) {
+                        let _ = session.drop_slot(&pg.slot_name).await;
+                    }
+                    return Err(resume.err().unwrap_or_else(|| {
+                        PipelineError::Stopped("the stored position cannot be resumed".to_owned())
+                    }));
+                }
             };
             let all_tables = || SnapshotProgress::new(SnapshotKind::Initial, Vec::<String>::new());
             let begin = match plan.snapshot {
