@@ -414,6 +414,61 @@ impl RowConverter {
     }
 }
 
+impl RowConverter {
+    /// Converts a row of a text result set (a snapshot's `SELECT` of the table's columns in
+    /// table order; see [`parse_text`](super::text::parse_text) for what the session must
+    /// set) into `out`, exactly as [`convert_row`](Self::convert_row) converts the same row
+    /// from a binlog image. `float32[i]` says column `i` is a `FLOAT` (from the result set's
+    /// column types); `at` is the snapshot's binlog position, for errors.
+    pub fn convert_text_row(
+        &self,
+        values: &[Option<&[u8]>],
+        float32: &[bool],
+        at: &Position,
+        out: &mut Vec<Value>,
+    ) -> Result<(), RowConvertError> {
+        out.clear();
+        if values.len() != self.columns.len() {
+            return Err(RowConvertError::ColumnCount(Box::new(
+                ColumnCountMismatch {
+                    schema: self.schema.to_string(),
+                    table: self.table.to_string(),
+                    at: at.clone(),
+                    row_columns: values.len(),
+                    schema_columns: self.columns.len(),
+                },
+            )));
+        }
+        out.reserve(values.len());
+        for (i, (value, spec)) in values.iter().zip(self.columns.iter()).enumerate() {
+            let converted = match value {
+                None => Ok(Value::Null),
+                Some(text) => {
+                    let single = float32.get(i).copied().unwrap_or(false);
+                    super::text::parse_text(&spec.kind, single, text)
+                        .and_then(|v| convert_value(&spec.kind, &v))
+                }
+            };
+            match converted {
+                Ok(v) => out.push(v),
+                Err(detail) => {
+                    out.clear();
+                    return Err(RowConvertError::Value(Box::new(ValueConvertError {
+                        schema: self.schema.to_string(),
+                        table: self.table.to_string(),
+                        at: at.clone(),
+                        column: i,
+                        column_name: spec.name.to_string(),
+                        kind: spec.kind.describe(),
+                        detail,
+                    })));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The variant name of a binlog value, for errors (never the value).
 fn binlog_kind(v: &ColumnValue<'_>) -> &'static str {
     match v {

@@ -102,6 +102,7 @@ mod error;
 mod event_type;
 mod rows;
 mod table;
+mod text;
 mod value;
 
 pub use convert::{
@@ -115,6 +116,7 @@ pub use error::{BinlogError, ColumnError, Position};
 pub use event_type::EventTypeName;
 pub use rows::{Row, RowChange, Rows, RowsEvent, RowsKind};
 pub use table::{ColumnInfo, ColumnType, TableMap};
+pub use text::parse_text;
 pub use value::{ColumnValue, Date, DateTime, Time};
 
 /// The 4 bytes every binlog file starts with, before its first event.
