@@ -29,6 +29,7 @@ pub mod batch;
 pub mod convert;
 mod error;
 pub mod mysql;
+pub mod mysql_snapshot;
 pub mod postgres;
 pub mod sink;
 

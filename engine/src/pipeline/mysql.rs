@@ -27,6 +27,7 @@ use tributary_envelope::{
     BinlogSource, ChangeRecord, EpochNanos, EventBuilder, SnapshotMarker, SourcePosition, Value,
 };
 
+use super::mysql_snapshot::{Chunk, ChunkReader, Job, SnapshotTable};
 use super::sink::OnCommitted;
 use super::{ChangeSource, Emitter, PipelineError, Polled};
 use crate::config::{ConnectorConfig, HistoryStoreConfig, MySqlConfig, TableFilter};
@@ -34,8 +35,11 @@ use crate::mysql::client::{BinlogOffset, BinlogReader, start_binlog_reader};
 use crate::mysql::schema::{
     BinlogPosition, CapturedTable, DdlOutcome, FileSchemaHistoryStore, HistoryOptions,
     KafkaHistoryConfig, KafkaSchemaHistoryStore, SchemaHistory, SchemaHistoryStore,
-    SnapshotLocking, TableId, read_server_schema,
+    SnapshotLocking, TableId, open_consistent_snapshot, read_server_schema,
 };
+use tributary_snapshot::marker::{Marker, RowPlace};
+use tributary_snapshot::progress::SnapshotKind;
+use tributary_snapshot::{MarkerSequence, SnapshotMode, SnapshotProgress};
 
 /// A captured table at its current version.
 struct Table {
@@ -46,7 +50,18 @@ struct Table {
 /// Reads one MySQL/MariaDB server's binlog.
 pub struct MySqlSource {
     runtime: tokio::runtime::Handle,
-    reader: BinlogReader,
+    /// The binlog stream; `None` while the initial snapshot runs (it starts at the
+    /// snapshot's position once the snapshot is read).
+    reader: Option<BinlogReader>,
+    /// How to start the reader.
+    reader_config: (
+        crate::mysql::client::MySqlConnectOptions,
+        crate::mysql::client::BinlogReaderConfig,
+    ),
+    /// The initial snapshot, while it runs.
+    snapshot: Option<Snapshot>,
+    /// `snapshot.mode=initial_only`: stop when the snapshot is done.
+    stream: bool,
     decoder: BinlogDecoder,
     history: SchemaHistory,
     store: Box<dyn SchemaHistoryStore + Send>,
@@ -62,6 +77,17 @@ pub struct MySqlSource {
     announce_start: bool,
     before: Vec<Value>,
     after: Vec<Value>,
+}
+
+/// A running initial snapshot.
+struct Snapshot {
+    tables: Arc<[SnapshotTable]>,
+    progress: SnapshotProgress,
+    markers: MarkerSequence,
+    reader: ChunkReader,
+    /// When the snapshot started (`source.ts_ms` of its records).
+    started: EpochNanos,
+    rows: u64,
 }
 
 impl std::fmt::Debug for MySqlSource {
@@ -89,6 +115,10 @@ impl MySqlSource {
         stored: Option<&Map<String, Json>>,
         runtime: tokio::runtime::Handle,
     ) -> Result<Self, PipelineError> {
+        let stored_progress = match stored {
+            Some(map) => SnapshotProgress::read_from(map)?,
+            None => None,
+        };
         let stored: Option<BinlogOffset> = stored
             .map(|map| serde_json::from_value(Json::Object(map.clone())))
             .transpose()
@@ -121,6 +151,24 @@ impl MySqlSource {
                 ..HistoryOptions::capture_all(config.topic_prefix.clone())
             }
         };
+        let mode = config.snapshot.mode;
+        if stored_progress.is_some() {
+            return Err(PipelineError::Stopped(format!(
+                "the stored offset is inside an initial snapshot of MySQL/MariaDB that did not \
+                 finish; resuming it is not supported yet for MySQL/MariaDB; to snapshot \
+                 again from the start, delete the connector's offsets (topic '{}') and its \
+                 schema history, then restart",
+                config.name
+            )));
+        }
+        if stored.is_some() && mode == SnapshotMode::Always {
+            return Err(PipelineError::Stopped(
+                "snapshot.mode=always with a stored offset (a snapshot while streaming) is not \
+                 supported yet for MySQL/MariaDB; use snapshot.mode=initial"
+                    .to_owned(),
+            ));
+        }
+        let mut snapshot = None;
         let (history, start, announce_start) = match stored {
             Some(offset) => {
                 let history = SchemaHistory::recover(
@@ -145,9 +193,9 @@ impl MySqlSource {
                     offset.gtids = position.gtids.clone();
                     offset.server_id = Some(position.server_id);
                     (history, offset, true)
-                } else {
+                } else if mode == SnapshotMode::NoData {
                     let filter = filter.clone();
-                    let snapshot = runtime
+                    let schema = runtime
                         .block_on(read_server_schema(
                             &my.connect,
                             &move |id: &TableId| filter.captures(&id.database, &id.table),
@@ -156,22 +204,69 @@ impl MySqlSource {
                         .map_err(history_error)?;
                     let mut history = SchemaHistory::new(options);
                     history
-                        .record_snapshot(store.as_mut(), &snapshot)
+                        .record_snapshot(store.as_mut(), &schema)
                         .map_err(history_error)?;
-                    (history, snapshot.offset.clone(), true)
+                    (history, schema.offset.clone(), true)
+                } else {
+                    // The data and the schema come from one consistent snapshot at the
+                    // position the stream will start from.
+                    let captures = filter.clone();
+                    let (conn, schema) = runtime
+                        .block_on(open_consistent_snapshot(
+                            &my.connect,
+                            &move |id: &TableId| captures.captures(&id.database, &id.table),
+                            SnapshotLocking::Global,
+                        ))
+                        .map_err(history_error)?;
+                    let mut history = SchemaHistory::new(options);
+                    history
+                        .record_snapshot(store.as_mut(), &schema)
+                        .map_err(history_error)?;
+                    let mut ids: Vec<TableId> = history
+                        .model()
+                        .table_ids()
+                        .into_iter()
+                        .filter(|id| filter.captures(&id.database, &id.table))
+                        .collect();
+                    ids.sort_by(|a, b| (&a.database, &a.table).cmp(&(&b.database, &b.table)));
+                    let tables: Arc<[SnapshotTable]> = ids
+                        .iter()
+                        .filter_map(|id| {
+                            SnapshotTable::from_model(history.model(), id, &config.snapshot)
+                        })
+                        .collect();
+                    let progress = SnapshotProgress::new(
+                        SnapshotKind::Initial,
+                        tables.iter().map(SnapshotTable::name),
+                    );
+                    let jobs = (0..tables.len())
+                        .map(|table| Job { table, after: None })
+                        .collect();
+                    let _guard = runtime.enter();
+                    let reader = ChunkReader::start(conn, Arc::clone(&tables), jobs);
+                    tracing::info!(tables = tables.len(), file = %schema.offset.file, pos = schema.offset.pos, "snapshot started tables={} threads=1 resumed=false", tables.len());
+                    snapshot = Some(Snapshot {
+                        tables,
+                        progress,
+                        markers: MarkerSequence::new(false),
+                        reader,
+                        started: super::postgres::now(),
+                        rows: 0,
+                    });
+                    // Stored at once with the (empty) progress: a crash before the first
+                    // chunk's commit must not look like a finished snapshot.
+                    (history, schema.offset.clone(), true)
                 }
             }
         };
-        let reader = runtime
-            .block_on(start_binlog_reader(my.connect.clone(), my.reader, &start))
-            .map_err(mysql_error)?;
-        let mut decoder = BinlogDecoder::new();
-        decoder.set_checksum_algorithm(reader.server.checksum);
-        tracing::info!(file = %start.file, pos = start.pos, gtids = ?start.gtids, "streaming from the binlog");
-        Ok(Self {
+        let stream = mode != SnapshotMode::InitialOnly;
+        let mut source = Self {
             runtime,
-            reader,
-            decoder,
+            reader: None,
+            reader_config: (my.connect.clone(), my.reader),
+            snapshot,
+            stream,
+            decoder: BinlogDecoder::new(),
             history,
             store,
             filter,
@@ -183,13 +278,192 @@ impl MySqlSource {
             announce_start,
             before: Vec::new(),
             after: Vec::new(),
-        })
+        };
+        if source.snapshot.is_none() && source.stream {
+            source.start_reader()?;
+        }
+        Ok(source)
+    }
+
+    /// Starts the binlog stream at the current offset.
+    fn start_reader(&mut self) -> Result<(), PipelineError> {
+        let (connect, config) = &self.reader_config;
+        let reader = self
+            .runtime
+            .block_on(start_binlog_reader(connect.clone(), *config, &self.offset))
+            .map_err(mysql_error)?;
+        self.decoder.set_checksum_algorithm(reader.server.checksum);
+        tracing::info!(file = %self.offset.file, pos = self.offset.pos, gtids = ?self.offset.gtids, "streaming from the binlog");
+        self.reader = Some(reader);
+        Ok(())
     }
 
     /// Stops the reader.
     pub fn close(self) {
-        drop(self.reader.events);
-        self.reader.task.abort();
+        if let Some(reader) = self.reader {
+            drop(reader.events);
+            reader.task.abort();
+        }
+    }
+
+    /// Receives the next snapshot chunk and emits its rows as `r` records.
+    fn poll_snapshot(
+        &mut self,
+        wait: Duration,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<Polled, PipelineError> {
+        let Some(snapshot) = self.snapshot.as_mut() else {
+            return Ok(Polled::Timeout);
+        };
+        if snapshot.progress.is_done() {
+            // No captured table: nothing to read.
+            self.finish_snapshot()?;
+            return Ok(Polled::Idle);
+        }
+        let chunks = &mut snapshot.reader.chunks;
+        let received = self
+            .runtime
+            .block_on(async { tokio::time::timeout(wait, chunks.recv()).await });
+        let chunk = match received {
+            Err(_) => return Ok(Polled::Timeout),
+            Ok(None) => {
+                return Err(PipelineError::Stopped(
+                    "the snapshot reader stopped before the snapshot was complete".to_owned(),
+                ));
+            }
+            Ok(Some(Err(err))) => return Err(mysql_error(err)),
+            Ok(Some(Ok(chunk))) => chunk,
+        };
+        self.deliver_chunk(&chunk, emitter)?;
+        if self.snapshot.as_ref().is_some_and(|s| s.progress.is_done()) {
+            self.finish_snapshot()?;
+        }
+        Ok(Polled::Event)
+    }
+
+    /// The snapshot is read: start the stream at its position (or stop, `initial_only`).
+    fn finish_snapshot(&mut self) -> Result<(), PipelineError> {
+        let rows = self.snapshot.take().map_or(0, |s| s.rows);
+        tracing::info!(rows, "snapshot completed rows={rows}");
+        if self.stream {
+            self.start_reader()?;
+        } else {
+            tracing::info!("snapshot.mode=initial_only: the snapshot is complete; stopping");
+        }
+        Ok(())
+    }
+
+    fn deliver_chunk(
+        &mut self,
+        chunk: &Chunk,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<(), PipelineError> {
+        let Some(snapshot) = self.snapshot.as_mut() else {
+            return Ok(());
+        };
+        let Some(table) = snapshot.tables.get(chunk.table) else {
+            return Err(PipelineError::Stopped(format!(
+                "snapshot chunk of unknown table {}",
+                chunk.table
+            )));
+        };
+        let name = table.name();
+        let id = table.id.clone();
+        if !self.tables.contains_key(&id) {
+            let captured = self
+                .history
+                .captured_table(&id, self.connector)
+                .map_err(history_error)?
+                .ok_or_else(|| PipelineError::Decode {
+                    position: format!("snapshot of {name}"),
+                    detail: "the schema history does not know the table".to_owned(),
+                })?;
+            let schema = self.builder.table_schema(&captured.description)?;
+            self.tables.insert(id.clone(), Table { captured, schema });
+        }
+        let Some(schema_table) = self.tables.get(&id) else {
+            return Ok(());
+        };
+        let before = snapshot.progress.table(&name).map_or(0, |t| t.rows);
+        let last_table = snapshot.progress.tables.len() == 1;
+        let at = tributary_decoders::binlog::Position {
+            file: Some(Arc::from(self.offset.file.as_str())),
+            offset: self.offset.pos,
+        };
+        let server_id = i64::from(self.offset.server_id.unwrap_or(0));
+        let mut values: Vec<Option<&[u8]>> = Vec::new();
+        for (pos, row) in chunk.rows.iter().enumerate() {
+            values.clear();
+            for i in 0..row.len() {
+                values.push(match row.as_ref(i) {
+                    Some(mysql_async::Value::Bytes(bytes)) => Some(bytes.as_slice()),
+                    Some(mysql_async::Value::NULL) | None => None,
+                    Some(_) => {
+                        return Err(PipelineError::Decode {
+                            position: format!("snapshot of {name}"),
+                            detail: format!("column {i} is not text-protocol bytes"),
+                        });
+                    }
+                });
+            }
+            schema_table
+                .captured
+                .converter
+                .convert_text_row(&values, &chunk.float32, &at, &mut self.after)
+                .map_err(|e| PipelineError::Decode {
+                    position: format!("snapshot of {name}"),
+                    detail: e.to_string(),
+                })?;
+            let marker = match snapshot.markers.next(RowPlace {
+                first_in_table: before == 0 && pos == 0,
+                last_in_table: chunk.last && pos + 1 == chunk.rows.len(),
+                last_table,
+            }) {
+                Marker::First => SnapshotMarker::First,
+                Marker::FirstInDataCollection => SnapshotMarker::FirstInDataCollection,
+                Marker::True => SnapshotMarker::True,
+                Marker::LastInDataCollection => SnapshotMarker::LastInDataCollection,
+                Marker::Last => SnapshotMarker::Last,
+            };
+            let change = RowChange {
+                op: Operation::Read,
+                before: None,
+                after: Some(self.after.as_slice()),
+                source: SourcePosition::Binlog(BinlogSource {
+                    event_time: snapshot.started,
+                    snapshot: marker,
+                    server_id,
+                    gtid: None,
+                    file: &self.offset.file,
+                    pos: i64::try_from(self.offset.pos).unwrap_or(i64::MAX),
+                    row: 0,
+                    thread: None,
+                    query: None,
+                }),
+                transaction: None,
+                processed_at: super::postgres::now(),
+            };
+            let mut records: Vec<ChangeRecord<'_>> = Vec::with_capacity(1);
+            let events = self
+                .builder
+                .row_change(&schema_table.schema, &change, &mut records)?;
+            for record in records {
+                emitter.emit(record)?;
+            }
+            if events > 0 {
+                emitter.count_event();
+            }
+        }
+        let delivered = chunk.rows.len() as u64;
+        snapshot.rows += delivered;
+        snapshot
+            .progress
+            .delivered(&name, delivered, chunk.last_key.clone());
+        if chunk.last {
+            snapshot.progress.finished(&name);
+            tracing::info!(table = %name, rows = before + delivered, remaining_tables = snapshot.progress.tables.len(), "snapshot of table done");
+        }
+        Ok(())
     }
 
     fn on_event(
@@ -345,14 +619,22 @@ impl ChangeSource for MySqlSource {
             self.announce_start = false;
             return Ok(Polled::Idle);
         }
-        let reader = &mut self.reader;
+        if self.snapshot.is_some() {
+            return self.poll_snapshot(wait, emitter);
+        }
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(Polled::Finished);
+        };
         let event = self
             .runtime
             .block_on(async { tokio::time::timeout(wait, reader.events.recv()).await });
         match event {
             Err(_) => Ok(Polled::Timeout),
             Ok(None) => {
-                let result = self.runtime.block_on(&mut self.reader.task);
+                let result = match self.reader.as_mut() {
+                    Some(reader) => self.runtime.block_on(&mut reader.task),
+                    None => Ok(Ok(())),
+                };
                 Err(match result {
                     Ok(Err(err)) => mysql_error(err),
                     _ => PipelineError::Stopped("the binlog stream ended".to_owned()),
@@ -366,14 +648,20 @@ impl ChangeSource for MySqlSource {
     }
 
     fn offset(&self) -> Map<String, Json> {
-        match serde_json::to_value(&self.offset) {
+        let mut offset = match serde_json::to_value(&self.offset) {
             Ok(Json::Object(map)) => map,
             _ => Map::new(),
+        };
+        if let Some(snapshot) = &self.snapshot {
+            snapshot.progress.write_into(&mut offset);
+            // Debezium's own key, so its tools see a snapshot in progress.
+            offset.insert("snapshot".into(), true.into());
         }
+        offset
     }
 
     fn at_boundary(&self) -> bool {
-        self.offset.event == 0
+        self.snapshot.is_some() || self.offset.event == 0
     }
 
     fn on_committed(&self) -> Option<OnCommitted> {

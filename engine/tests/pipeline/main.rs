@@ -7,6 +7,7 @@
 
 mod mysql;
 mod postgres;
+mod snapshot_mysql;
 mod snapshot_pg;
 mod support;
 mod workload;

@@ -88,6 +88,112 @@ pub async fn read_server_schema(
     result
 }
 
+/// Opens a connection inside a `START TRANSACTION WITH CONSISTENT SNAPSHOT` whose view is
+/// the database at the returned schema's position, for an initial snapshot's data reads.
+///
+/// With [`SnapshotLocking::Global`] (Debezium's `minimal`) a second connection holds
+/// `FLUSH TABLES WITH READ LOCK` while the transaction starts and the position and the
+/// definitions are read, then releases it: writers wait for that moment only, on MySQL and
+/// MariaDB alike, and the data reads that follow take no lock. With
+/// [`SnapshotLocking::None`] no lock is taken and no DDL may run meanwhile (as for
+/// [`read_server_schema`]); the data is still consistent with the position on MariaDB,
+/// which reports the exact position of the transaction's view
+/// (`binlog_snapshot_file`/`binlog_snapshot_position`, used whenever present), but not on
+/// MySQL, which has no such status.
+///
+/// The snapshot session prints `TIMESTAMP`s in UTC (`time_zone = '+00:00'`), returns
+/// strings in their column's own charset (`character_set_results = NULL`, the bytes the
+/// binlog holds) and allows backslash escapes in literals (the chunk queries use them).
+pub async fn open_consistent_snapshot(
+    options: &MySqlConnectOptions,
+    is_captured: &(dyn Fn(&TableId) -> bool + Send + Sync),
+    locking: SnapshotLocking,
+) -> Result<(mysql_async::Conn, SchemaSnapshot), MySqlError> {
+    let mut snapshot = connect(options).await?;
+    for statement in [
+        "SET SESSION time_zone = '+00:00'",
+        "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+        "SET SESSION character_set_results = NULL",
+    ] {
+        snapshot
+            .query_drop(statement)
+            .await
+            .map_err(|e| MySqlError::sql(statement, e))?;
+    }
+    let mut lock = connect(options).await?;
+    let result = async {
+        if locking == SnapshotLocking::Global {
+            lock.query_drop("FLUSH TABLES WITH READ LOCK")
+                .await
+                .map_err(|e| {
+                    MySqlError::sql(
+                        "FLUSH TABLES WITH READ LOCK (needs the RELOAD privilege, or set the \
+                         snapshot locking to none)",
+                        e,
+                    )
+                })?;
+        }
+        let start = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+        snapshot
+            .query_drop(start)
+            .await
+            .map_err(|e| MySqlError::sql(start, e))?;
+        let mut schema = read_on(&mut lock, options, is_captured, SnapshotLocking::None).await?;
+        let status: Vec<(String, String)> = snapshot
+            .query("SHOW SESSION STATUS LIKE 'binlog_snapshot_%'")
+            .await
+            .map_err(|e| MySqlError::sql("SHOW SESSION STATUS LIKE 'binlog_snapshot_%'", e))?;
+        let file = status
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("binlog_snapshot_file"));
+        let pos = status
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("binlog_snapshot_position"))
+            .and_then(|(_, v)| v.parse::<u64>().ok());
+        match (file, pos) {
+            // MariaDB: the transaction's own position, exact with or without the lock.
+            // (Under the lock it equals the one read; without it, the GTID set read
+            // elsewhere would not match, so none is kept.)
+            (Some((_, file)), Some(pos))
+                if !file.is_empty()
+                    && (file.as_str(), pos) != (schema.offset.file.as_str(), schema.offset.pos) =>
+            {
+                schema.offset.file.clone_from(file);
+                schema.offset.pos = pos;
+                schema.offset.gtids = None;
+            }
+            _ => {}
+        }
+        Ok(schema)
+    }
+    .await;
+    if locking == SnapshotLocking::Global {
+        let _ = lock.query_drop("UNLOCK TABLES").await;
+    }
+    let _ = lock.disconnect().await;
+    match result {
+        Ok(schema) => Ok((snapshot, schema)),
+        Err(e) => {
+            let _ = snapshot.disconnect().await;
+            Err(e)
+        }
+    }
+}
+
+async fn connect(options: &MySqlConnectOptions) -> Result<mysql_async::Conn, MySqlError> {
+    let limit = options.connect_timeout;
+    match tokio::time::timeout(limit, mysql_async::Conn::new(options.sql_opts())).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(MySqlError::sql(format!("connect to {}", options.addr()), e)),
+        Err(_) => Err(MySqlError::Timeout {
+            addr: options.addr(),
+            action: "connect",
+            seconds: limit.as_secs(),
+        }),
+    }
+}
+
 async fn read_on(
     conn: &mut mysql_async::Conn,
     options: &MySqlConnectOptions,

@@ -30,7 +30,10 @@ mod rows;
 mod store;
 
 pub use apply::TableChangeKind;
-pub use capture::{CapturedStatement, SchemaSnapshot, SnapshotLocking, read_server_schema};
+pub use capture::{
+    CapturedStatement, SchemaSnapshot, SnapshotLocking, open_consistent_snapshot,
+    read_server_schema,
+};
 pub use error::{ApplyError, ParseError, SchemaError};
 pub use history::{
     BinlogPosition, CaptureFilter, DdlOutcome, HistoryColumn, HistoryOptions, HistoryRecord,

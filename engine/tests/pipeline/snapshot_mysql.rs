@@ -1,0 +1,303 @@
+//! MariaDB snapshots through `tributary run`: the initial snapshot under concurrent writes
+//! hands over to the binlog stream with no gap and no duplicate, and a snapshot row is
+//! typed exactly like the streamed row of the same values.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+use tributary_testcontainers::{Kafka, MariaDb, MariaDbConfig, unique_name};
+
+use crate::support::{Engine, Record, read_all};
+
+/// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
+fn table_rows() -> i64 {
+    std::env::var("SNAPSHOT_TEST_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
+}
+
+fn connector(
+    db: &MariaDbConfig,
+    kafka: &Kafka,
+    name: &str,
+    table: &str,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let database = db.database.clone().unwrap();
+    let mut properties: Vec<(String, String)> = [
+        ("name", name.to_owned()),
+        (
+            "connector.class",
+            "io.debezium.connector.mariadb.MariaDbConnector".to_owned(),
+        ),
+        ("database.hostname", db.host.clone()),
+        ("database.port", db.port.to_string()),
+        ("database.user", db.user.clone()),
+        ("database.password", db.password.clone()),
+        ("topic.prefix", name.to_owned()),
+        ("database.include.list", database.clone()),
+        ("table.include.list", format!("{database}\\.{table}")),
+        (
+            "schema.history.internal.kafka.topic",
+            format!("{name}-history"),
+        ),
+        ("bootstrap.servers", kafka.bootstrap_servers()),
+        ("offset.storage.topic", format!("{name}-offsets")),
+        ("tributary.transaction.max.ms", "50".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for (k, v) in extra {
+        properties.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    properties
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tributary-test-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Updates, deletes and inserts spread over `snap`, many small transactions, from a
+/// thread; ends with the sentinel row `id = -1`.
+fn workload(
+    server: &'static MariaDb,
+    database: String,
+    rows: i64,
+    transactions: i64,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut script = format!("USE `{database}`;");
+        for i in 1..=transactions {
+            let id = (i * 7919) % rows + 1;
+            script.push_str(&match i % 4 {
+                0 => format!("DELETE FROM snap WHERE id = {id};"),
+                1 => format!("INSERT IGNORE INTO snap VALUES ({}, 1, 'new');", rows + i),
+                _ => format!("UPDATE snap SET n = n + 1 WHERE id = {id};"),
+            });
+            if i % 200 == 0 {
+                server.sql(&script).unwrap();
+                script = format!("USE `{database}`;");
+            }
+        }
+        script.push_str("INSERT INTO snap VALUES (-1, 0, 'end');");
+        server.sql(&script).unwrap();
+    })
+}
+
+fn database_table(server: &MariaDb, database: &str) -> BTreeMap<i64, i64> {
+    server
+        .sql(&format!("SELECT id, n FROM `{database}`.snap ORDER BY id"))
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            Some((
+                fields.next()?.trim().parse().ok()?,
+                fields.next()?.trim().parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The table a consumer rebuilds, `id → n`, and the `r` records per key.
+fn rebuild(records: &[Record]) -> (BTreeMap<i64, i64>, HashMap<i64, usize>) {
+    let mut table = BTreeMap::new();
+    let mut reads = HashMap::new();
+    for record in records {
+        let Some(key) = record
+            .key
+            .as_ref()
+            .and_then(|k| k.pointer("/payload/id"))
+            .and_then(Value::as_i64)
+        else {
+            continue;
+        };
+        match record.op() {
+            Some(op @ ("r" | "c" | "u")) => {
+                if op == "r" {
+                    *reads.entry(key).or_insert(0) += 1;
+                }
+                let n = record.field("after", "n").and_then(Value::as_i64).unwrap();
+                table.insert(key, n);
+            }
+            Some("d") => {
+                table.remove(&key);
+            }
+            _ => {}
+        }
+    }
+    (table, reads)
+}
+
+#[test]
+fn mariadb_initial_snapshot_under_concurrent_writes_equals_the_table() {
+    let rows = table_rows();
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let database = db.database.clone().unwrap();
+    let name = unique_name("mysnap");
+    server
+        .sql(&format!(
+            "USE `{database}`;
+             CREATE TABLE snap (id BIGINT PRIMARY KEY, n INT NOT NULL, pad VARCHAR(60));
+             INSERT INTO snap SELECT seq, 0, REPEAT('x', 40) FROM seq_1_to_{rows};"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        "snap",
+        &[
+            ("snapshot.fetch.size", "1000"),
+            ("tributary.transaction.max.events", "1000"),
+        ],
+    );
+    let topic = format!("{name}.{database}.snap");
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("snapshot started");
+    let writes = workload(server, database.clone(), rows, 4_000);
+    writes.join().unwrap();
+    engine.wait_for_log("streaming from the binlog");
+    // The sentinel is the workload's last write: once it arrived, everything did.
+    let deadline = std::time::Instant::now() + crate::support::DEADLINE;
+    let records = loop {
+        let records = read_all(kafka, &topic);
+        let done = records.iter().any(|r| {
+            r.key.as_ref().and_then(|k| k.pointer("/payload/id")) == Some(&Value::from(-1))
+        });
+        if done {
+            break records;
+        }
+        engine.assert_running();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sentinel:\n{}",
+            engine.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let log = engine.log();
+    assert!(engine.terminate().success());
+
+    let (table, reads) = rebuild(&records);
+    let database_rows = database_table(server, &database);
+    let differences: Vec<_> = table
+        .keys()
+        .chain(database_rows.keys())
+        .filter(|k| table.get(k) != database_rows.get(k))
+        .take(20)
+        .map(|k| (*k, table.get(k), database_rows.get(k)))
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "rebuilt table ({} rows) differs from the database ({} rows): {differences:?}",
+        table.len(),
+        database_rows.len()
+    );
+    let duplicates: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).take(10).collect();
+    assert!(duplicates.is_empty(), "duplicate r records: {duplicates:?}");
+    assert!(
+        reads.len() as i64 >= rows - 1_000,
+        "{} r records",
+        reads.len()
+    );
+    // Chunked: the offset was stored with the snapshot's progress on the way.
+    assert!(
+        read_all(kafka, &format!("{name}-offsets")).iter().any(|r| r
+            .value
+            .as_ref()
+            .and_then(|v| v.get("tributary_snapshot"))
+            .is_some()),
+        "no offset with snapshot progress was committed"
+    );
+    let markers: Vec<&str> = records
+        .iter()
+        .filter(|r| r.op() == Some("r"))
+        .filter_map(|r| {
+            r.value
+                .as_ref()?
+                .pointer("/payload/source/snapshot")?
+                .as_str()
+        })
+        .collect();
+    assert_eq!(markers.first(), Some(&"first"));
+    assert_eq!(markers.last(), Some(&"last"));
+    let first_change = records
+        .iter()
+        .position(|r| matches!(r.op(), Some("c" | "u" | "d")))
+        .unwrap();
+    let last_read = records.iter().rposition(|r| r.op() == Some("r")).unwrap();
+    assert!(
+        last_read < first_change,
+        "streamed changes before the snapshot ended"
+    );
+    assert!(log.contains("snapshot completed"), "{log}");
+}
+
+#[test]
+fn a_snapshot_row_is_typed_like_the_streamed_row_of_the_same_values() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let database = db.database.clone().unwrap();
+    let name = unique_name("mytypes");
+    let values = "-5, 200, -30000, 65000, -8000000, 16000000, -2000000000, 4000000000, \
+        -9000000000000000000, 18000000000000000000, 1.5, -2.25e100, 12345.678, -0.001, \
+        2024, '2024-02-29', '0000-00-00', '-838:59:59.5', '12:34:56', \
+        '2024-02-29 23:59:58.123456', '2024-03-01 00:00:01', b'1', b'101010101', \
+        'large', 'a,c', 'h\u{e9}llo \u{1F600}', 'caf\u{e9}', x'00ff10', '{\"k\": [1, 2]}', \
+        ST_GeomFromText('POINT(1 2)'), TRUE, NULL";
+    server
+        .sql(&format!(
+            "USE `{database}`;
+             CREATE TABLE typed (id INT PRIMARY KEY, t TINYINT, tu TINYINT UNSIGNED,
+               s SMALLINT, su SMALLINT UNSIGNED, m MEDIUMINT, mu MEDIUMINT UNSIGNED,
+               i INT, iu INT UNSIGNED, b BIGINT, bu BIGINT UNSIGNED, f FLOAT, d DOUBLE,
+               dec1 DECIMAL(10,3), dec2 DECIMAL(5,3), y YEAR, dt DATE, dz DATE, tm TIME(1),
+               tm0 TIME, dtm DATETIME(6), ts TIMESTAMP NULL, bit1 BIT(1), bits BIT(9),
+               e ENUM('small','large'), st SET('a','b','c'), txt VARCHAR(20),
+               lat VARCHAR(10) CHARACTER SET latin1, bin VARBINARY(8), js JSON,
+               g GEOMETRY, bo BOOLEAN, nul INT NULL);
+             SET SESSION sql_mode = '';
+             SET SESSION time_zone = '+02:00';
+             INSERT INTO typed VALUES (1, {values});"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(&db, kafka, &name, "typed", &[]);
+    let topic = format!("{name}.{database}.typed");
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    server
+        .sql(&format!(
+            "USE `{database}`; SET SESSION sql_mode = ''; SET SESSION time_zone = '+02:00';
+             INSERT INTO typed VALUES (2, {values});"
+        ))
+        .unwrap();
+    let records = crate::support::read_records(kafka, &topic, 2, &mut engine);
+    assert!(engine.terminate().success());
+    let ops: Vec<_> = records.iter().map(Record::op).collect();
+    assert_eq!(ops, [Some("r"), Some("c")]);
+    let without_id = |r: &Record| {
+        let mut after = r.value.as_ref().unwrap()["payload"]["after"].clone();
+        after.as_object_mut().unwrap().remove("id");
+        after
+    };
+    assert_eq!(
+        without_id(&records[0]),
+        without_id(&records[1]),
+        "the snapshot and the stream disagree on a value"
+    );
+    assert_eq!(
+        records[0].value.as_ref().unwrap()["schema"],
+        records[1].value.as_ref().unwrap()["schema"],
+        "the snapshot and the stream disagree on the schema"
+    );
+}
