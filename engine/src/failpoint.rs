@@ -6,6 +6,7 @@
 //! - `pg-snapshot-committed`: after a Kafka transaction holding PostgreSQL snapshot rows
 //!   committed, with the snapshot not finished — the moment a real crash would leave a
 //!   partly delivered snapshot.
+//! - `mysql-snapshot-committed`: the same for a MySQL/MariaDB snapshot.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

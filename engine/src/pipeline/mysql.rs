@@ -27,7 +27,9 @@ use tributary_envelope::{
     BinlogSource, ChangeRecord, EpochNanos, EventBuilder, SnapshotMarker, SourcePosition, Value,
 };
 
-use super::mysql_snapshot::{Chunk, ChunkReader, Job, SnapshotTable};
+use super::mysql_snapshot::{
+    Chunk, ChunkReader, Job, SnapshotTable, read_chunk_at_position, snapshot_session,
+};
 use super::sink::OnCommitted;
 use super::{ChangeSource, Emitter, PipelineError, Polled};
 use crate::config::{ConnectorConfig, HistoryStoreConfig, MySqlConfig, TableFilter};
@@ -84,10 +86,23 @@ struct Snapshot {
     tables: Arc<[SnapshotTable]>,
     progress: SnapshotProgress,
     markers: MarkerSequence,
-    reader: ChunkReader,
+    read: SnapshotRead,
     /// When the snapshot started (`source.ts_ms` of its records).
     started: EpochNanos,
     rows: u64,
+}
+
+/// How a snapshot's chunks are read.
+enum SnapshotRead {
+    /// In the one consistent-snapshot transaction, before streaming.
+    Consistent(ChunkReader),
+    /// While streaming (a resumed snapshot, `snapshot.mode=always`): each chunk in its own
+    /// transaction, held until the stream reaches the position its view is exact at.
+    Windowed {
+        conn: mysql_async::Conn,
+        /// The chunks read and not yet emitted, and their position.
+        pending: Option<(Vec<Chunk>, BinlogPosition)>,
+    },
 }
 
 impl std::fmt::Debug for MySqlSource {
@@ -96,6 +111,24 @@ impl std::fmt::Debug for MySqlSource {
             .field("offset", &self.offset)
             .finish_non_exhaustive()
     }
+}
+
+/// The captured tables the history knows, in name order, as the snapshot reads them.
+fn snapshot_tables(
+    history: &SchemaHistory,
+    filter: &TableFilter,
+    config: &crate::config::SnapshotConfig,
+) -> Arc<[SnapshotTable]> {
+    let mut ids: Vec<TableId> = history
+        .model()
+        .table_ids()
+        .into_iter()
+        .filter(|id| filter.captures(&id.database, &id.table))
+        .collect();
+    ids.sort_by(|a, b| (&a.database, &a.table).cmp(&(&b.database, &b.table)));
+    ids.iter()
+        .filter_map(|id| SnapshotTable::from_model(history.model(), id, config))
+        .collect()
 }
 
 fn history_error(e: impl std::fmt::Display) -> PipelineError {
@@ -152,22 +185,16 @@ impl MySqlSource {
             }
         };
         let mode = config.snapshot.mode;
-        if stored_progress.is_some() {
-            return Err(PipelineError::Stopped(format!(
-                "the stored offset is inside an initial snapshot of MySQL/MariaDB that did not \
-                 finish; resuming it is not supported yet for MySQL/MariaDB; to snapshot \
-                 again from the start, delete the connector's offsets (topic '{}') and its \
-                 schema history, then restart",
-                config.name
-            )));
-        }
-        if stored.is_some() && mode == SnapshotMode::Always {
-            return Err(PipelineError::Stopped(
-                "snapshot.mode=always with a stored offset (a snapshot while streaming) is not \
-                 supported yet for MySQL/MariaDB; use snapshot.mode=initial"
-                    .to_owned(),
-            ));
-        }
+        // A snapshot that was interrupted (its progress is stored), or that
+        // `snapshot.mode=always` asks for on a restart, is read while streaming.
+        let windowed = match (&stored, stored_progress) {
+            (Some(_), Some(progress)) => Some(progress),
+            (Some(_), None) if mode == SnapshotMode::Always => Some(SnapshotProgress::new(
+                SnapshotKind::Initial,
+                Vec::<String>::new(),
+            )),
+            _ => None,
+        };
         let mut snapshot = None;
         let (history, start, announce_start) = match stored {
             Some(offset) => {
@@ -222,19 +249,7 @@ impl MySqlSource {
                     history
                         .record_snapshot(store.as_mut(), &schema)
                         .map_err(history_error)?;
-                    let mut ids: Vec<TableId> = history
-                        .model()
-                        .table_ids()
-                        .into_iter()
-                        .filter(|id| filter.captures(&id.database, &id.table))
-                        .collect();
-                    ids.sort_by(|a, b| (&a.database, &a.table).cmp(&(&b.database, &b.table)));
-                    let tables: Arc<[SnapshotTable]> = ids
-                        .iter()
-                        .filter_map(|id| {
-                            SnapshotTable::from_model(history.model(), id, &config.snapshot)
-                        })
-                        .collect();
+                    let tables = snapshot_tables(&history, &filter, &config.snapshot);
                     let progress = SnapshotProgress::new(
                         SnapshotKind::Initial,
                         tables.iter().map(SnapshotTable::name),
@@ -249,7 +264,7 @@ impl MySqlSource {
                         tables,
                         progress,
                         markers: MarkerSequence::new(false),
-                        reader,
+                        read: SnapshotRead::Consistent(reader),
                         started: super::postgres::now(),
                         rows: 0,
                     });
@@ -259,7 +274,44 @@ impl MySqlSource {
                 }
             }
         };
-        let stream = mode != SnapshotMode::InitialOnly;
+        if let Some(progress) = windowed {
+            let tables = snapshot_tables(&history, &filter, &config.snapshot);
+            let progress = if progress.tables.is_empty() && progress.rows == 0 {
+                SnapshotProgress::new(
+                    SnapshotKind::Initial,
+                    tables.iter().map(SnapshotTable::name),
+                )
+            } else {
+                progress
+            };
+            let conn = runtime
+                .block_on(snapshot_session(&my.connect))
+                .map_err(mysql_error)?;
+            let resumed = progress.rows > 0;
+            tracing::info!(
+                tables = progress.tables.len(),
+                "snapshot started (while streaming, at exact binlog positions) resumed={resumed}"
+            );
+            snapshot = Some(Snapshot {
+                tables,
+                progress,
+                markers: MarkerSequence::new(resumed),
+                read: SnapshotRead::Windowed {
+                    conn,
+                    pending: None,
+                },
+                started: super::postgres::now(),
+                rows: 0,
+            });
+        }
+        let windowed = matches!(
+            snapshot,
+            Some(Snapshot {
+                read: SnapshotRead::Windowed { .. },
+                ..
+            })
+        );
+        let stream = mode != SnapshotMode::InitialOnly || windowed;
         let mut source = Self {
             runtime,
             reader: None,
@@ -279,7 +331,7 @@ impl MySqlSource {
             before: Vec::new(),
             after: Vec::new(),
         };
-        if source.snapshot.is_none() && source.stream {
+        if (source.snapshot.is_none() || windowed) && source.stream {
             source.start_reader()?;
         }
         Ok(source)
@@ -320,7 +372,10 @@ impl MySqlSource {
             self.finish_snapshot()?;
             return Ok(Polled::Idle);
         }
-        let chunks = &mut snapshot.reader.chunks;
+        let chunks = match &mut snapshot.read {
+            SnapshotRead::Consistent(reader) => &mut reader.chunks,
+            SnapshotRead::Windowed { .. } => return self.poll_windowed(wait, emitter),
+        };
         let received = self
             .runtime
             .block_on(async { tokio::time::timeout(wait, chunks.recv()).await });
@@ -334,7 +389,76 @@ impl MySqlSource {
             Ok(Some(Err(err))) => return Err(mysql_error(err)),
             Ok(Some(Ok(chunk))) => chunk,
         };
-        self.deliver_chunk(&chunk, emitter)?;
+        let file = self.offset.file.clone();
+        self.deliver_chunk(&chunk, &file, self.offset.pos, emitter)?;
+        if self.snapshot.as_ref().is_some_and(|s| s.progress.is_done()) {
+            self.finish_snapshot()?;
+        }
+        Ok(Polled::Event)
+    }
+
+    /// A snapshot read while streaming: reads the next chunk when none is pending, emits
+    /// the pending one once the stream has reached its position, and otherwise streams.
+    fn poll_windowed(
+        &mut self,
+        wait: Duration,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<Polled, PipelineError> {
+        let Some(snapshot) = self.snapshot.as_mut() else {
+            return self.poll_stream(wait, emitter);
+        };
+        let SnapshotRead::Windowed { conn, pending } = &mut snapshot.read else {
+            return self.poll_stream(wait, emitter);
+        };
+        if pending.is_none() {
+            let Some(next) = snapshot.progress.tables.first() else {
+                self.finish_snapshot()?;
+                return Ok(Polled::Idle);
+            };
+            let Some(index) = snapshot.tables.iter().position(|t| t.name() == next.table) else {
+                return Err(PipelineError::Stopped(format!(
+                    "the stored snapshot progress names table {}, which is no longer captured \
+                     or known to the schema history",
+                    next.table
+                )));
+            };
+            let after = next.after.clone();
+            let table = &snapshot.tables[index];
+            let (chunks, file, pos) = self
+                .runtime
+                .block_on(read_chunk_at_position(conn, table, index, after.as_deref()))
+                .map_err(mysql_error)?;
+            *pending = Some((
+                chunks,
+                BinlogPosition {
+                    file,
+                    pos,
+                    gtids: None,
+                    server_id: 0,
+                    ts_sec: 0,
+                },
+            ));
+        }
+        let here = BinlogPosition {
+            file: self.offset.file.clone(),
+            pos: self.offset.pos,
+            gtids: None,
+            server_id: 0,
+            ts_sec: 0,
+        };
+        let reached = self.offset.event == 0
+            && pending
+                .as_ref()
+                .is_some_and(|(_, at)| here.cmp_binlog(at) != std::cmp::Ordering::Less);
+        if !reached {
+            return self.poll_stream(wait, emitter);
+        }
+        let Some((chunks, at)) = pending.take() else {
+            return Ok(Polled::Timeout);
+        };
+        for chunk in &chunks {
+            self.deliver_chunk(chunk, &at.file, at.pos, emitter)?;
+        }
         if self.snapshot.as_ref().is_some_and(|s| s.progress.is_done()) {
             self.finish_snapshot()?;
         }
@@ -343,8 +467,18 @@ impl MySqlSource {
 
     /// The snapshot is read: start the stream at its position (or stop, `initial_only`).
     fn finish_snapshot(&mut self) -> Result<(), PipelineError> {
-        let rows = self.snapshot.take().map_or(0, |s| s.rows);
+        let rows = self.snapshot.as_ref().map_or(0, |s| s.rows);
+        let windowed = matches!(
+            self.snapshot.take(),
+            Some(Snapshot {
+                read: SnapshotRead::Windowed { .. },
+                ..
+            })
+        );
         tracing::info!(rows, "snapshot completed rows={rows}");
+        if windowed {
+            return Ok(());
+        }
         if self.stream {
             self.start_reader()?;
         } else {
@@ -353,9 +487,13 @@ impl MySqlSource {
         Ok(())
     }
 
+    /// Emits a chunk's rows as `r` records at binlog position `file`:`pos` — where the
+    /// chunk's view is exact — and records the progress.
     fn deliver_chunk(
         &mut self,
         chunk: &Chunk,
+        file: &str,
+        pos: u64,
         emitter: &mut Emitter<'_>,
     ) -> Result<(), PipelineError> {
         let Some(snapshot) = self.snapshot.as_mut() else {
@@ -387,12 +525,12 @@ impl MySqlSource {
         let before = snapshot.progress.table(&name).map_or(0, |t| t.rows);
         let last_table = snapshot.progress.tables.len() == 1;
         let at = tributary_decoders::binlog::Position {
-            file: Some(Arc::from(self.offset.file.as_str())),
-            offset: self.offset.pos,
+            file: Some(Arc::from(file)),
+            offset: pos,
         };
         let server_id = i64::from(self.offset.server_id.unwrap_or(0));
         let mut values: Vec<Option<&[u8]>> = Vec::new();
-        for (pos, row) in chunk.rows.iter().enumerate() {
+        for (place, row) in chunk.rows.iter().enumerate() {
             values.clear();
             for i in 0..row.len() {
                 values.push(match row.as_ref(i) {
@@ -415,8 +553,8 @@ impl MySqlSource {
                     detail: e.to_string(),
                 })?;
             let marker = match snapshot.markers.next(RowPlace {
-                first_in_table: before == 0 && pos == 0,
-                last_in_table: chunk.last && pos + 1 == chunk.rows.len(),
+                first_in_table: before == 0 && place == 0,
+                last_in_table: chunk.last && place + 1 == chunk.rows.len(),
                 last_table,
             }) {
                 Marker::First => SnapshotMarker::First,
@@ -434,8 +572,8 @@ impl MySqlSource {
                     snapshot: marker,
                     server_id,
                     gtid: None,
-                    file: &self.offset.file,
-                    pos: i64::try_from(self.offset.pos).unwrap_or(i64::MAX),
+                    file,
+                    pos: i64::try_from(pos).unwrap_or(i64::MAX),
                     row: 0,
                     thread: None,
                     query: None,
@@ -622,6 +760,42 @@ impl ChangeSource for MySqlSource {
         if self.snapshot.is_some() {
             return self.poll_snapshot(wait, emitter);
         }
+        self.poll_stream(wait, emitter)
+    }
+
+    fn offset(&self) -> Map<String, Json> {
+        let mut offset = match serde_json::to_value(&self.offset) {
+            Ok(Json::Object(map)) => map,
+            _ => Map::new(),
+        };
+        if let Some(snapshot) = &self.snapshot {
+            snapshot.progress.write_into(&mut offset);
+            // Debezium's own key, so its tools see a snapshot in progress.
+            offset.insert("snapshot".into(), true.into());
+        }
+        offset
+    }
+
+    fn at_boundary(&self) -> bool {
+        self.offset.event == 0
+    }
+
+    fn on_committed(&self) -> Option<OnCommitted> {
+        // Nothing to acknowledge: the binlog is read, not consumed. A crash point for
+        // the snapshot tests.
+        self.snapshot.is_some().then(|| -> OnCommitted {
+            Box::new(|| crate::failpoint::hit("mysql-snapshot-committed"))
+        })
+    }
+}
+
+impl MySqlSource {
+    /// Waits up to `wait` for the next binlog event and emits its records.
+    fn poll_stream(
+        &mut self,
+        wait: Duration,
+        emitter: &mut Emitter<'_>,
+    ) -> Result<Polled, PipelineError> {
         let Some(reader) = self.reader.as_mut() else {
             return Ok(Polled::Finished);
         };
@@ -645,26 +819,5 @@ impl ChangeSource for MySqlSource {
                 Ok(Polled::Event)
             }
         }
-    }
-
-    fn offset(&self) -> Map<String, Json> {
-        let mut offset = match serde_json::to_value(&self.offset) {
-            Ok(Json::Object(map)) => map,
-            _ => Map::new(),
-        };
-        if let Some(snapshot) = &self.snapshot {
-            snapshot.progress.write_into(&mut offset);
-            // Debezium's own key, so its tools see a snapshot in progress.
-            offset.insert("snapshot".into(), true.into());
-        }
-        offset
-    }
-
-    fn at_boundary(&self) -> bool {
-        self.snapshot.is_some() || self.offset.event == 0
-    }
-
-    fn on_committed(&self) -> Option<OnCommitted> {
-        None
     }
 }

@@ -137,86 +137,27 @@ async fn read_jobs(
         let Some(table) = tables.get(job.table) else {
             continue;
         };
+        if !table.query.is_chunked() {
+            // One pass: the one result set is cut into chunks as it streams in.
+            let sent = read_keyless(&mut conn, table, job.table, |chunk| {
+                let sender = sender.clone();
+                async move { sender.send(Ok(chunk)).await.is_ok() }
+            })
+            .await?;
+            if !sent {
+                return Ok(());
+            }
+            continue;
+        }
         let mut after = job.after;
         loop {
-            let sql = table.query.sql(after.as_deref());
-            let mut result = conn
-                .query_iter(sql.as_str())
-                .await
-                .map_err(|e| MySqlError::sql(format!("snapshot of {}", table.name()), e))?;
-            let float32: Arc<[bool]> = result
-                .columns()
-                .map(|columns| {
-                    columns
-                        .iter()
-                        .map(|c| c.column_type() == WireType::MYSQL_TYPE_FLOAT)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !table.query.is_chunked() {
-                // One pass: cut the one result set into chunks as it streams in.
-                let size = usize::try_from(table.query.fetch_size).unwrap_or(usize::MAX);
-                let mut rows = Vec::with_capacity(size.min(65_536));
-                while let Some(row) = result
-                    .next()
-                    .await
-                    .map_err(|e| MySqlError::sql(format!("snapshot of {}", table.name()), e))?
-                {
-                    rows.push(row);
-                    if rows.len() == size {
-                        let chunk = Chunk {
-                            table: job.table,
-                            rows: std::mem::take(&mut rows),
-                            float32: Arc::clone(&float32),
-                            last: false,
-                            last_key: None,
-                        };
-                        if sender.send(Ok(chunk)).await.is_err() {
-                            return Ok(());
-                        }
-                    }
-                }
-                let chunk = Chunk {
-                    table: job.table,
-                    rows,
-                    float32,
-                    last: true,
-                    last_key: None,
-                };
-                if sender.send(Ok(chunk)).await.is_err() {
-                    return Ok(());
-                }
-                break;
-            }
-            let mut rows: Vec<mysql_async::Row> = result
-                .collect()
-                .await
-                .map_err(|e| MySqlError::sql(format!("snapshot of {}", table.name()), e))?;
-            let shape = table.query.shape(rows.len());
-            rows.truncate(shape.deliver);
-            let last_key = match rows.last() {
-                Some(row) => Some(key_text(row, &table.key_index).map_err(|detail| {
-                    MySqlError::Protocol {
-                        during: format!("snapshot of {}", table.name()),
-                        detail,
-                    }
-                })?),
-                None => None,
-            };
-            if !shape.last {
-                after.clone_from(&last_key);
-            }
-            let chunk = Chunk {
-                table: job.table,
-                rows,
-                float32,
-                last: shape.last,
-                last_key,
-            };
+            let chunk = read_chunk(&mut conn, table, job.table, after.as_deref()).await?;
+            let last = chunk.last;
+            after.clone_from(&chunk.last_key);
             if sender.send(Ok(chunk)).await.is_err() {
                 return Ok(());
             }
-            if shape.last {
+            if last {
                 break;
             }
         }
@@ -224,6 +165,182 @@ async fn read_jobs(
     let _ = conn.query_drop("COMMIT").await;
     let _ = conn.disconnect().await;
     Ok(())
+}
+
+fn float32_columns(columns: Option<Arc<[mysql_async::Column]>>) -> Arc<[bool]> {
+    columns
+        .map(|columns| {
+            columns
+                .iter()
+                .map(|c| c.column_type() == WireType::MYSQL_TYPE_FLOAT)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads the chunk of a keyed `table` after `after`.
+pub async fn read_chunk(
+    conn: &mut mysql_async::Conn,
+    table: &SnapshotTable,
+    index: usize,
+    after: Option<&[String]>,
+) -> Result<Chunk, MySqlError> {
+    let during = || format!("snapshot of {}", table.name());
+    let sql = table.query.sql(after);
+    let mut result = conn
+        .query_iter(sql.as_str())
+        .await
+        .map_err(|e| MySqlError::sql(during(), e))?;
+    let float32 = float32_columns(result.columns());
+    let mut rows: Vec<mysql_async::Row> = result
+        .collect()
+        .await
+        .map_err(|e| MySqlError::sql(during(), e))?;
+    let shape = table.query.shape(rows.len());
+    rows.truncate(shape.deliver);
+    let last_key = match rows.last() {
+        Some(row) => {
+            Some(
+                key_text(row, &table.key_index).map_err(|detail| MySqlError::Protocol {
+                    during: during(),
+                    detail,
+                })?,
+            )
+        }
+        None => None,
+    };
+    Ok(Chunk {
+        table: index,
+        rows,
+        float32,
+        last: shape.last,
+        last_key,
+    })
+}
+
+/// Reads a table without a primary key in one pass, handing `deliver` chunks of
+/// `snapshot.fetch.size` rows; returns `false` when `deliver` refused one.
+pub async fn read_keyless<F, Fut>(
+    conn: &mut mysql_async::Conn,
+    table: &SnapshotTable,
+    index: usize,
+    mut deliver: F,
+) -> Result<bool, MySqlError>
+where
+    F: FnMut(Chunk) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let during = || format!("snapshot of {}", table.name());
+    let sql = table.query.sql(None);
+    let mut result = conn
+        .query_iter(sql.as_str())
+        .await
+        .map_err(|e| MySqlError::sql(during(), e))?;
+    let float32 = float32_columns(result.columns());
+    let size = usize::try_from(table.query.fetch_size).unwrap_or(usize::MAX);
+    let mut rows = Vec::with_capacity(size.min(65_536));
+    while let Some(row) = result
+        .next()
+        .await
+        .map_err(|e| MySqlError::sql(during(), e))?
+    {
+        rows.push(row);
+        if rows.len() == size {
+            let chunk = Chunk {
+                table: index,
+                rows: std::mem::take(&mut rows),
+                float32: Arc::clone(&float32),
+                last: false,
+                last_key: None,
+            };
+            if !deliver(chunk).await {
+                // Read the rest of the result set so the connection stays usable.
+                while result
+                    .next()
+                    .await
+                    .map_err(|e| MySqlError::sql(during(), e))?
+                    .is_some()
+                {}
+                return Ok(false);
+            }
+        }
+    }
+    Ok(deliver(Chunk {
+        table: index,
+        rows,
+        float32,
+        last: true,
+        last_key: None,
+    })
+    .await)
+}
+
+/// Reads the next chunk of `table` in a transaction of its own and returns it with the
+/// binlog position its view is exact at (MariaDB's `binlog_snapshot_file`/`_position`):
+/// the chunk is the table's content after every transaction up to that position and none
+/// after, so it is emitted when the stream reaches it — a resumed snapshot, read while
+/// streaming. A keyless table is read whole (it cannot be split by key).
+pub async fn read_chunk_at_position(
+    conn: &mut mysql_async::Conn,
+    table: &SnapshotTable,
+    index: usize,
+    after: Option<&[String]>,
+) -> Result<(Vec<Chunk>, String, u64), MySqlError> {
+    let start = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+    conn.query_drop(start)
+        .await
+        .map_err(|e| MySqlError::sql(start, e))?;
+    let status_query = "SHOW SESSION STATUS LIKE 'binlog_snapshot_%'";
+    let status: Vec<(String, String)> = conn
+        .query(status_query)
+        .await
+        .map_err(|e| MySqlError::sql(status_query, e))?;
+    let value = |name: &str| {
+        status
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let file = value("binlog_snapshot_file").filter(|f| !f.is_empty());
+    let pos = value("binlog_snapshot_position").and_then(|p| p.parse::<u64>().ok());
+    let (Some(file), Some(pos)) = (file, pos) else {
+        let _ = conn.query_drop("ROLLBACK").await;
+        return Err(MySqlError::Protocol {
+            during: format!("snapshot of {} while streaming", table.name()),
+            detail: "the server does not report binlog_snapshot_file/binlog_snapshot_position \
+                     (MariaDB does; MySQL does not), so a chunk cannot be placed exactly in \
+                     the stream; resuming a snapshot while streaming needs MariaDB — on \
+                     MySQL delete the connector's offsets and schema history to snapshot \
+                     again"
+                .to_owned(),
+        });
+    };
+    let chunks = if table.query.is_chunked() {
+        vec![read_chunk(conn, table, index, after).await?]
+    } else {
+        let mut chunks = Vec::new();
+        read_keyless(conn, table, index, |chunk| {
+            chunks.push(chunk);
+            async { true }
+        })
+        .await?;
+        chunks
+    };
+    let _ = conn.query_drop("COMMIT").await;
+    Ok((chunks, file, pos))
+}
+
+/// A session for snapshot reads: UTC `TIMESTAMP`s, strings in their column's charset,
+/// backslash escapes allowed (see [`crate::mysql::schema::open_consistent_snapshot`]).
+pub async fn snapshot_session(
+    options: &crate::mysql::client::MySqlConnectOptions,
+) -> Result<mysql_async::Conn, MySqlError> {
+    let mut conn = crate::mysql::schema::connect_snapshot_session(options).await?;
+    let isolation = "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    conn.query_drop(isolation)
+        .await
+        .map_err(|e| MySqlError::sql(isolation, e))?;
+    Ok(conn)
 }
 
 /// The key columns of `row` as text, for the next chunk's `WHERE`.

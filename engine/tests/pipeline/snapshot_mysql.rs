@@ -133,6 +133,37 @@ fn rebuild(records: &[Record]) -> (BTreeMap<i64, i64>, HashMap<i64, usize>) {
     (table, reads)
 }
 
+/// Every key's records come in binlog order: no record shows a state older than one
+/// before it (a snapshot row is placed in the stream where its view is exact).
+fn assert_positions_in_order(records: &[Record]) {
+    let mut last: HashMap<i64, ((u64, u64), String)> = HashMap::new();
+    for record in records {
+        let (Some(key), Some(source)) = (
+            record
+                .key
+                .as_ref()
+                .and_then(|k| k.pointer("/payload/id"))
+                .and_then(Value::as_i64),
+            record
+                .value
+                .as_ref()
+                .and_then(|v| v.pointer("/payload/source")),
+        ) else {
+            continue;
+        };
+        let file = source["file"].as_str().unwrap();
+        let seq: u64 = file.rsplit_once('.').unwrap().1.parse().unwrap();
+        let position = (seq, source["pos"].as_u64().unwrap());
+        let op = record.op().unwrap_or("?").to_owned();
+        if let Some((before, before_op)) = last.insert(key, (position, op.clone())) {
+            assert!(
+                before <= position,
+                "key {key}: {op} at {position:?} after {before_op} at {before:?}; source {source}"
+            );
+        }
+    }
+}
+
 #[test]
 fn mariadb_initial_snapshot_under_concurrent_writes_equals_the_table() {
     let rows = table_rows();
@@ -203,6 +234,7 @@ fn mariadb_initial_snapshot_under_concurrent_writes_equals_the_table() {
     );
     let duplicates: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).take(10).collect();
     assert!(duplicates.is_empty(), "duplicate r records: {duplicates:?}");
+    assert_positions_in_order(&records);
     assert!(
         reads.len() as i64 >= rows - 1_000,
         "{} r records",
@@ -299,5 +331,109 @@ fn a_snapshot_row_is_typed_like_the_streamed_row_of_the_same_values() {
         records[0].value.as_ref().unwrap()["schema"],
         records[1].value.as_ref().unwrap()["schema"],
         "the snapshot and the stream disagree on the schema"
+    );
+}
+
+/// Reads `topic` until the sentinel row (`id = -1`) arrived; everything committed.
+fn read_until_sentinel(kafka: &Kafka, topic: &str, engine: &mut Engine) -> Vec<Record> {
+    let deadline = std::time::Instant::now() + crate::support::DEADLINE;
+    loop {
+        let records = read_all(kafka, topic);
+        if records.iter().any(|r| {
+            r.key.as_ref().and_then(|k| k.pointer("/payload/id")) == Some(&Value::from(-1))
+        }) {
+            return records;
+        }
+        engine.assert_running();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sentinel:\n{}",
+            engine.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+#[test]
+fn sigkill_during_the_mariadb_snapshot_resumes_at_the_next_chunk() {
+    let rows = table_rows();
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let database = db.database.clone().unwrap();
+    let name = unique_name("mysnapkill");
+    server
+        .sql(&format!(
+            "USE `{database}`;
+             CREATE TABLE snap (id BIGINT PRIMARY KEY, n INT NOT NULL, pad VARCHAR(60));
+             INSERT INTO snap SELECT seq, 0, REPEAT('x', 40) FROM seq_1_to_{rows};"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        "snap",
+        &[
+            ("snapshot.fetch.size", "500"),
+            ("tributary.transaction.max.events", "500"),
+        ],
+    );
+    let topic = format!("{name}.{database}.snap");
+    // Aborted (as a SIGKILL would stop it) right after the fifth transaction committed
+    // while the snapshot runs.
+    let crashed = Engine::run_with_env(
+        &dir,
+        &properties,
+        &[("TRIBUTARY_FAILPOINTS", "mysql-snapshot-committed=5")],
+    )
+    .wait_for_exit();
+    assert!(!crashed.success(), "the failpoint stops the engine");
+    let offset = read_all(kafka, &format!("{name}-offsets"))
+        .pop()
+        .and_then(|r| r.value)
+        .expect("an offset was stored");
+    assert_eq!(offset.get("snapshot"), Some(&Value::Bool(true)), "{offset}");
+    let delivered_before = read_all(kafka, &topic).len();
+    assert!(
+        delivered_before > 0 && (delivered_before as i64) < rows,
+        "{delivered_before} rows before the crash"
+    );
+
+    let writes = workload(server, database.clone(), rows, 4_000);
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("resumed=true");
+    writes.join().unwrap();
+    read_until_sentinel(kafka, &topic, &mut engine);
+    engine.wait_for_log("snapshot completed");
+    let log = engine.log();
+    assert!(engine.terminate().success());
+    let records = read_all(kafka, &topic);
+
+    let (table, reads) = rebuild(&records);
+    let database_rows = database_table(server, &database);
+    let differences: Vec<_> = table
+        .keys()
+        .chain(database_rows.keys())
+        .filter(|k| table.get(k) != database_rows.get(k))
+        .take(20)
+        .map(|k| (*k, table.get(k), database_rows.get(k)))
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "rebuilt table ({} rows) differs from the database ({} rows): {differences:?}",
+        table.len(),
+        database_rows.len()
+    );
+    let duplicates: Vec<_> = reads.iter().filter(|(_, n)| **n > 1).take(10).collect();
+    assert!(
+        duplicates.is_empty(),
+        "the resumed snapshot read rows again: {duplicates:?}"
+    );
+    assert_positions_in_order(&records);
+    assert!(
+        log.contains("snapshot started (while streaming, at exact binlog positions)"),
+        "{log}"
     );
 }

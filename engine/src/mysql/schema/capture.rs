@@ -109,18 +109,12 @@ pub async fn open_consistent_snapshot(
     is_captured: &(dyn Fn(&TableId) -> bool + Send + Sync),
     locking: SnapshotLocking,
 ) -> Result<(mysql_async::Conn, SchemaSnapshot), MySqlError> {
-    let mut snapshot = connect(options).await?;
-    for statement in [
-        "SET SESSION time_zone = '+00:00'",
-        "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
-        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-        "SET SESSION character_set_results = NULL",
-    ] {
-        snapshot
-            .query_drop(statement)
-            .await
-            .map_err(|e| MySqlError::sql(statement, e))?;
-    }
+    let mut snapshot = connect_snapshot_session(options).await?;
+    let isolation = "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    snapshot
+        .query_drop(isolation)
+        .await
+        .map_err(|e| MySqlError::sql(isolation, e))?;
     let mut lock = connect(options).await?;
     let result = async {
         if locking == SnapshotLocking::Global {
@@ -179,6 +173,24 @@ pub async fn open_consistent_snapshot(
             Err(e)
         }
     }
+}
+
+/// A connection whose result sets a snapshot can decode: `TIMESTAMP`s in UTC, strings in
+/// their column's own charset (the binlog's bytes), backslash escapes allowed in literals.
+pub async fn connect_snapshot_session(
+    options: &MySqlConnectOptions,
+) -> Result<mysql_async::Conn, MySqlError> {
+    let mut conn = connect(options).await?;
+    for statement in [
+        "SET SESSION time_zone = '+00:00'",
+        "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
+        "SET SESSION character_set_results = NULL",
+    ] {
+        conn.query_drop(statement)
+            .await
+            .map_err(|e| MySqlError::sql(statement, e))?;
+    }
+    Ok(conn)
 }
 
 async fn connect(options: &MySqlConnectOptions) -> Result<mysql_async::Conn, MySqlError> {

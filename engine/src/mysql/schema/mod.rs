@@ -31,8 +31,8 @@ mod store;
 
 pub use apply::TableChangeKind;
 pub use capture::{
-    CapturedStatement, SchemaSnapshot, SnapshotLocking, open_consistent_snapshot,
-    read_server_schema,
+    CapturedStatement, SchemaSnapshot, SnapshotLocking, connect_snapshot_session,
+    open_consistent_snapshot, read_server_schema,
 };
 pub use error::{ApplyError, ParseError, SchemaError};
 pub use history::{
