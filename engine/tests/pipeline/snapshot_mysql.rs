@@ -437,3 +437,107 @@ fn sigkill_during_the_mariadb_snapshot_resumes_at_the_next_chunk() {
         "{log}"
     );
 }
+
+/// `snap` with `rows` rows in a new database; returns the database name.
+fn create_snap(server: &MariaDb, db: &MariaDbConfig, rows: i64) -> String {
+    let database = db.database.clone().unwrap();
+    server
+        .sql(&format!(
+            "USE `{database}`;
+             CREATE TABLE snap (id BIGINT PRIMARY KEY, n INT NOT NULL, pad VARCHAR(60));
+             INSERT INTO snap SELECT seq, 0, 'x' FROM seq_1_to_{rows};"
+        ))
+        .unwrap();
+    database
+}
+
+/// `r` records per key.
+fn reads_per_key(records: &[Record]) -> BTreeMap<i64, usize> {
+    let mut reads = BTreeMap::new();
+    for record in records.iter().filter(|r| r.op() == Some("r")) {
+        if let Some(id) = record.field("after", "id").and_then(Value::as_i64) {
+            *reads.entry(id).or_insert(0) += 1;
+        }
+    }
+    reads
+}
+
+#[test]
+fn mariadb_no_data_streams_only_the_changes_after_the_start() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("mynodata");
+    let database = create_snap(server, &db, 100);
+    let dir = tempdir(&name);
+    let properties = connector(&db, kafka, &name, "snap", &[("snapshot.mode", "no_data")]);
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    server
+        .sql(&format!(
+            "USE `{database}`; UPDATE snap SET n = 7 WHERE id = 5; \
+             INSERT INTO snap VALUES (-1, 0, 'end');"
+        ))
+        .unwrap();
+    let records = read_until_sentinel(kafka, &format!("{name}.{database}.snap"), &mut engine);
+    let log = engine.log();
+    assert!(engine.terminate().success());
+    let ops: Vec<_> = records.iter().filter_map(Record::op).collect();
+    assert_eq!(ops, ["u", "c"], "no r records, only the two changes");
+    assert!(!log.contains("snapshot started"), "{log}");
+}
+
+#[test]
+fn mariadb_initial_only_snapshots_and_stops() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("myinitonly");
+    let database = create_snap(server, &db, 1_200);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        "snap",
+        &[
+            ("snapshot.mode", "initial_only"),
+            ("snapshot.fetch.size", "500"),
+        ],
+    );
+    let (status, log) = Engine::run(&dir, &properties).wait_for_exit_with_log();
+    assert!(
+        status.success(),
+        "initial_only ends with success: {status}\n{log}"
+    );
+    assert!(!log.contains("streaming from the binlog"), "{log}");
+    let topic = format!("{name}.{database}.snap");
+    let reads = reads_per_key(&read_all(kafka, &topic));
+    assert_eq!(reads.len(), 1_200);
+    assert!(reads.values().all(|n| *n == 1));
+}
+
+#[test]
+fn mariadb_always_snapshots_again_on_every_start() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("myalways");
+    let database = create_snap(server, &db, 300);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        "snap",
+        &[("snapshot.mode", "always"), ("snapshot.fetch.size", "100")],
+    );
+    for _ in 0..2 {
+        let mut engine = Engine::run(&dir, &properties);
+        engine.wait_for_log("snapshot completed");
+        assert!(engine.terminate().success());
+    }
+    let reads = reads_per_key(&read_all(kafka, &format!("{name}.{database}.snap")));
+    assert_eq!(reads.len(), 300);
+    assert!(reads.values().all(|n| *n == 2), "two r records per row");
+}

@@ -213,7 +213,15 @@ pub(crate) fn read_all(kafka: &Kafka, topic: &str) -> Vec<Record> {
         .set("isolation.level", "read_committed")
         .create()
         .unwrap();
-    let (_, high) = consumer.fetch_watermarks(topic, 0, DEADLINE).unwrap();
+    let high = match consumer.fetch_watermarks(topic, 0, DEADLINE) {
+        Ok((_, high)) => high,
+        // No topic yet: nothing was committed to it.
+        Err(rdkafka::error::KafkaError::MetadataFetch(
+            rdkafka::types::RDKafkaErrorCode::UnknownPartition
+            | rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition,
+        )) => return Vec::new(),
+        Err(e) => panic!("watermarks of {topic}: {e}"),
+    };
     let mut assignment = TopicPartitionList::new();
     assignment
         .add_partition_offset(topic, 0, Offset::Beginning)
