@@ -514,3 +514,33 @@ fn when_needed_snapshots_again_after_the_slot_is_lost_and_initial_refuses() {
     assert_eq!(reads.len(), 300);
     assert!(reads.values().all(|n| *n == 2), "the rows were read again");
 }
+
+#[test]
+fn a_select_statement_override_replaces_the_table_in_the_snapshot() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgoverride");
+    create_table(server, &db, 1_000);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.mode", "initial_only"),
+            ("snapshot.fetch.size", "100"),
+            ("snapshot.select.statement.overrides", "public.snap"),
+            (
+                "snapshot.select.statement.overrides.public.snap",
+                "SELECT * FROM public.snap WHERE id % 3 = 0",
+            ),
+        ],
+    );
+    let status = Engine::run(&dir, &properties).wait_for_exit();
+    assert!(status.success());
+    let reads = reads_per_key(&read_all(kafka, &format!("{name}.public.snap")));
+    let expected: Vec<i64> = (1..=1_000).filter(|id| id % 3 == 0).collect();
+    assert_eq!(reads.keys().copied().collect::<Vec<_>>(), expected);
+    assert!(reads.values().all(|n| *n == 1));
+}
