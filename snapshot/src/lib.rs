@@ -17,10 +17,12 @@ pub mod chunk;
 pub mod marker;
 pub mod mode;
 pub mod progress;
+pub mod signal;
 pub mod window;
 
 pub use chunk::{ChunkQuery, Dialect};
 pub use marker::MarkerSequence;
 pub use mode::{ModeError, SnapshotMode, StartPlan};
 pub use progress::{ProgressError, SnapshotProgress, TableProgress};
+pub use signal::{Signal, SignalError};
 pub use window::{ChunkWindow, XidSnapshot};

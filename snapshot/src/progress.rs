@@ -35,6 +35,8 @@ pub struct TableProgress {
     pub after: Option<Vec<String>>,
     /// Rows delivered so far.
     pub rows: u64,
+    /// An incremental snapshot's `additional-conditions` filter for this table, as SQL.
+    pub condition: Option<String>,
 }
 
 /// The progress of a running snapshot.
@@ -46,6 +48,8 @@ pub struct SnapshotProgress {
     pub tables: Vec<TableProgress>,
     /// Rows delivered by the whole snapshot so far (finished tables included).
     pub rows: u64,
+    /// Paused by a `pause-snapshot` signal (no chunk is read until `resume-snapshot`).
+    pub paused: bool,
 }
 
 /// A stored progress that cannot be read.
@@ -72,9 +76,33 @@ impl SnapshotProgress {
                     table,
                     after: None,
                     rows: 0,
+                    condition: None,
                 })
                 .collect(),
             rows: 0,
+            paused: false,
+        }
+    }
+
+    /// Adds `table` to read (after the ones listed), with an optional filter; a table
+    /// already listed keeps its place and gets the new filter.
+    pub fn add(&mut self, table: String, condition: Option<String>) {
+        match self.tables.iter_mut().find(|t| t.table == table) {
+            Some(entry) => entry.condition = condition,
+            None => self.tables.push(TableProgress {
+                table,
+                after: None,
+                rows: 0,
+                condition,
+            }),
+        }
+    }
+
+    /// Drops `tables` (all of them when `None`) from what is left to read.
+    pub fn stop(&mut self, tables: Option<&[String]>) {
+        match tables {
+            Some(names) => self.tables.retain(|t| !names.contains(&t.table)),
+            None => self.tables.clear(),
         }
     }
 
@@ -117,6 +145,9 @@ impl SnapshotProgress {
                     entry.insert("after".into(), after.clone().into());
                 }
                 entry.insert("rows".into(), t.rows.into());
+                if let Some(condition) = &t.condition {
+                    entry.insert("condition".into(), condition.clone().into());
+                }
                 Value::Object(entry)
             })
             .collect::<Vec<_>>();
@@ -131,6 +162,9 @@ impl SnapshotProgress {
         );
         map.insert("tables".into(), tables.into());
         map.insert("rows".into(), self.rows.into());
+        if self.paused {
+            map.insert("paused".into(), true.into());
+        }
         offset.insert(OFFSET_KEY.into(), Value::Object(map));
     }
 
@@ -175,6 +209,10 @@ impl SnapshotProgress {
                     table: table.to_owned(),
                     after,
                     rows: entry.get("rows").and_then(Value::as_u64).unwrap_or(0),
+                    condition: entry
+                        .get("condition")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -182,6 +220,7 @@ impl SnapshotProgress {
             kind,
             tables,
             rows: map.get("rows").and_then(Value::as_u64).unwrap_or(0),
+            paused: map.get("paused").and_then(Value::as_bool).unwrap_or(false),
         }))
     }
 }

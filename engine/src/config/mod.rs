@@ -125,9 +125,19 @@ pub struct SnapshotConfig {
     /// `snapshot.select.statement.overrides` and its per-table
     /// `snapshot.select.statement.overrides.<table>` statements, by table name.
     pub select_overrides: Vec<(String, String)>,
+    /// `signal.data.collection`: the signal table (`schema.table` / `database.table`) whose
+    /// inserted rows start, stop, pause and resume incremental snapshots.
+    pub signal_table: Option<(String, String)>,
 }
 
 impl SnapshotConfig {
+    /// Whether `namespace`.`table` is the signal table.
+    pub fn is_signal_table(&self, namespace: &str, table: &str) -> bool {
+        self.signal_table
+            .as_ref()
+            .is_some_and(|(n, t)| n == namespace && t == table)
+    }
+
     /// The override statement for `table` (`<schema>.<table>` / `<database>.<table>`).
     pub fn select_override(&self, table: &str) -> Option<&str> {
         self.select_overrides
@@ -479,7 +489,25 @@ fn snapshot_config(p: &Reader<'_>) -> Result<SnapshotConfig, ConfigError> {
             select_overrides.push((table.to_owned(), statement.to_owned()));
         }
     }
+    let signal_table = match p.get("signal.data.collection").map(str::trim) {
+        None | Some("") => None,
+        Some(name) => {
+            // `schema.table` / `database.table`; the SQL Server/Oracle form with a database
+            // in front has no meaning here.
+            let Some((namespace, table)) = name.rsplit_once('.') else {
+                return Err(ConfigError::Conflict {
+                    keys: "signal.data.collection",
+                    detail: format!(
+                        "'{name}' is not a full table name (schema.table or database.table)"
+                    ),
+                });
+            };
+            let namespace = namespace.rsplit_once('.').map_or(namespace, |(_, n)| n);
+            Some((namespace.to_owned(), table.to_owned()))
+        }
+    };
     Ok(SnapshotConfig {
+        signal_table,
         mode,
         fetch_size: p.positive("snapshot.fetch.size", 10_240)? as u64,
         max_threads: p.positive("snapshot.max.threads", 1)?,

@@ -544,3 +544,106 @@ fn a_select_statement_override_replaces_the_table_in_the_snapshot() {
     assert_eq!(reads.keys().copied().collect::<Vec<_>>(), expected);
     assert!(reads.values().all(|n| *n == 1));
 }
+
+const SIGNAL_TABLE: &str = "CREATE TABLE tributary_signal (id varchar(42) PRIMARY KEY, \
+    type varchar(32) NOT NULL, data varchar(2048))";
+
+#[test]
+fn an_incremental_snapshot_by_signal_under_concurrent_writes_equals_the_table() {
+    let rows = table_rows();
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgincr");
+    create_table(server, &db, rows);
+    server.psql(&db.dbname, SIGNAL_TABLE).unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.mode", "no_data"),
+            ("snapshot.fetch.size", "1000"),
+            ("signal.data.collection", "public.tributary_signal"),
+        ],
+    );
+    let topic = format!("{name}.public.snap");
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from PostgreSQL");
+    let writes = workload(&db, rows, 4_000);
+    server
+        .psql(
+            &db.dbname,
+            r#"INSERT INTO tributary_signal VALUES ('s1', 'execute-snapshot',
+               '{"data-collections": ["public.snap"], "type": "incremental"}')"#,
+        )
+        .unwrap();
+    writes.join().unwrap();
+    engine.wait_for_log("snapshot completed");
+    read_until_sentinel(kafka, &topic, &mut engine);
+    assert!(engine.terminate().success());
+    let records = read_all(kafka, &topic);
+
+    let (table, reads) = rebuild(&records);
+    assert_same_table(&table, &database_table(server, &db));
+    assert_no_duplicate_reads(&reads);
+    assert!(
+        reads.len() as i64 >= rows - 4_000 / 4,
+        "{} r records for {rows} rows",
+        reads.len()
+    );
+    let markers: std::collections::BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r.op() == Some("r"))
+        .filter_map(|r| {
+            r.value
+                .as_ref()?
+                .pointer("/payload/source/snapshot")?
+                .as_str()
+        })
+        .collect();
+    assert_eq!(markers.into_iter().collect::<Vec<_>>(), ["incremental"]);
+}
+
+#[test]
+fn an_incremental_snapshot_reads_only_rows_matching_its_additional_condition() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgincrcond");
+    create_table(server, &db, 1_000);
+    server.psql(&db.dbname, SIGNAL_TABLE).unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.mode", "no_data"),
+            ("snapshot.fetch.size", "64"),
+            ("signal.data.collection", "public.tributary_signal"),
+        ],
+    );
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from PostgreSQL");
+    server
+        .psql(
+            &db.dbname,
+            r#"INSERT INTO tributary_signal VALUES ('bad', 'execute-snapshot', '{not json');
+               INSERT INTO tributary_signal VALUES ('s1', 'execute-snapshot',
+               '{"data-collections": ["public.snap"], "additional-conditions":
+                 [{"data-collection": "public.snap", "filter": "id % 10 = 0"}]}')"#,
+        )
+        .unwrap();
+    engine.wait_for_log("snapshot completed");
+    let log = engine.log();
+    assert!(engine.terminate().success());
+    assert!(
+        log.contains("signal 'bad' (execute-snapshot): data is not JSON"),
+        "a bad signal is logged with its id, and the stream goes on:\n{log}"
+    );
+    let reads = reads_per_key(&read_all(kafka, &format!("{name}.public.snap")));
+    let expected: Vec<i64> = (1..=1_000).filter(|id| id % 10 == 0).collect();
+    assert_eq!(reads.keys().copied().collect::<Vec<_>>(), expected);
+}

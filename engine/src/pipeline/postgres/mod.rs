@@ -34,7 +34,7 @@ use tributary_snapshot::marker::{Marker, RowPlace};
 use tributary_snapshot::mode::{PositionLost, SnapshotStart, Stored};
 use tributary_snapshot::progress::SnapshotKind;
 use tributary_snapshot::window::RecentXids;
-use tributary_snapshot::{MarkerSequence, SnapshotMode, SnapshotProgress};
+use tributary_snapshot::{MarkerSequence, Signal, SnapshotMode, SnapshotProgress};
 
 use self::catalog::Catalog;
 use self::offset::PgOffset;
@@ -105,6 +105,10 @@ pub struct PostgresSource {
     recent: RecentXids,
     /// Snapshot rows delivered by this run (for the log).
     snapshot_rows: u64,
+    /// `snapshot.*` and `signal.data.collection`.
+    snapshot_config: crate::config::SnapshotConfig,
+    /// Signals read in the open transaction, acted on at its commit.
+    pending_signals: Vec<Signal>,
 }
 
 /// How a start begins.
@@ -236,7 +240,9 @@ impl PostgresSource {
                 .tables()
                 .await?
                 .into_iter()
-                .filter(|(s, t)| config.tables.captures(s, t))
+                .filter(|(s, t)| {
+                    config.tables.captures(s, t) || config.snapshot.is_signal_table(s, t)
+                })
                 .collect();
             ensure_publication(
                 &mut session,
@@ -364,6 +370,8 @@ impl PostgresSource {
             status_interval: pg.status_interval,
             recent: RecentXids::new(64),
             snapshot_rows: 0,
+            snapshot_config: config.snapshot.clone(),
+            pending_signals: Vec::new(),
         };
         match begin {
             Begin::Exported { name, start } => {
@@ -381,7 +389,7 @@ impl PostgresSource {
             }
             Begin::Windowed { start, progress } => {
                 source.start_streaming(session, start, &options)?;
-                source.start_windowed(config, progress)?;
+                source.start_windowed(progress)?;
             }
             Begin::Stream { start } => source.start_streaming(session, start, &options)?,
         }
@@ -438,6 +446,8 @@ impl PostgresSource {
             status_interval: pg.status_interval,
             recent: RecentXids::new(64),
             snapshot_rows: 0,
+            snapshot_config: config.snapshot.clone(),
+            pending_signals: Vec::new(),
         };
         match plan.snapshot {
             SnapshotStart::None => {
@@ -547,22 +557,25 @@ impl PostgresSource {
 
     /// Starts a snapshot of `progress`'s tables (all captured tables when it is empty) read
     /// in watermark windows while streaming.
-    fn start_windowed(
-        &mut self,
-        config: &ConnectorConfig,
-        progress: SnapshotProgress,
-    ) -> Result<(), PipelineError> {
+    fn start_windowed(&mut self, progress: SnapshotProgress) -> Result<(), PipelineError> {
         let connect = self.connect.clone();
+        let filter = self.filter.clone();
+        let config = self.snapshot_config.clone();
         let (session, tables) = self.runtime.block_on(async {
             let mut session = SqlSession::connect(&connect).await?;
             session
                 .simple_query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .await?;
-            let tables = captured_tables(&mut session, &config.tables, &config.snapshot).await?;
+            let tables = captured_tables(&mut session, &filter, &config).await?;
             session.simple_query("COMMIT").await?;
             Ok::<_, PgError>((session, tables))
         })?;
-        let (tables, progress) = select_tables(tables, progress);
+        let (mut tables, progress) = select_tables(tables, progress);
+        for table in &mut tables {
+            table.query.condition = progress
+                .table(&table.name())
+                .and_then(|t| t.condition.clone());
+        }
         for table in &tables {
             if !self.tables.contains_key(&table.info.oid) {
                 self.learn_relation(table.info.clone())?;
@@ -584,6 +597,80 @@ impl PostgresSource {
                 nudge: true,
             },
         });
+        Ok(())
+    }
+
+    /// Acts on a signal: starts, extends, stops, pauses or resumes an incremental snapshot.
+    fn apply_signal(&mut self, signal: Signal) -> Result<(), PipelineError> {
+        tracing::info!(?signal, "signal received");
+        let running_kind = self.snapshot.as_ref().map(|s| s.progress.kind);
+        match signal {
+            Signal::ExecuteSnapshot { tables } => {
+                let (captured, skipped): (Vec<_>, Vec<_>) =
+                    tables.into_iter().partition(|(name, _)| {
+                        name.split_once('.')
+                            .is_some_and(|(n, t)| self.filter.captures(n, t))
+                    });
+                for (name, _) in &skipped {
+                    tracing::warn!(table = %name, "execute-snapshot names a table that is not captured; skipped");
+                }
+                match running_kind {
+                    None => {
+                        let mut progress =
+                            SnapshotProgress::new(SnapshotKind::Incremental, Vec::<String>::new());
+                        for (name, condition) in captured {
+                            progress.add(name, condition);
+                        }
+                        if !progress.is_done() {
+                            self.start_windowed(progress)?;
+                        }
+                    }
+                    Some(SnapshotKind::Incremental) => {
+                        // Extend the running one: restart it over the union, keeping what
+                        // it has read.
+                        if let Some(running) = self.snapshot.take() {
+                            let mut progress = running.progress;
+                            for (name, condition) in captured {
+                                progress.add(name, condition);
+                            }
+                            self.start_windowed(progress)?;
+                        }
+                    }
+                    Some(SnapshotKind::Initial) => {
+                        tracing::warn!("execute-snapshot while the initial snapshot runs; ignored");
+                    }
+                }
+            }
+            Signal::StopSnapshot { tables } => {
+                if running_kind == Some(SnapshotKind::Incremental)
+                    && let Some(snapshot) = self.snapshot.as_mut()
+                {
+                    snapshot.progress.stop(tables.as_deref());
+                    if let SnapshotRead::Windowed { open, .. } = &mut snapshot.read
+                        && open.as_ref().is_some_and(|o| {
+                            snapshot
+                                .tables
+                                .get(o.table)
+                                .is_none_or(|t| snapshot.progress.table(&t.name()).is_none())
+                        })
+                    {
+                        *open = None;
+                    }
+                    if snapshot.progress.is_done() {
+                        tracing::info!("incremental snapshot stopped");
+                        self.finish_snapshot()?;
+                    }
+                }
+            }
+            Signal::PauseSnapshot | Signal::ResumeSnapshot => {
+                if running_kind == Some(SnapshotKind::Incremental)
+                    && let Some(snapshot) = self.snapshot.as_mut()
+                {
+                    snapshot.progress.paused = matches!(signal, Signal::PauseSnapshot);
+                }
+            }
+            Signal::Log(message) => tracing::info!(%message, "log signal"),
+        }
         Ok(())
     }
 
@@ -694,6 +781,11 @@ impl PostgresSource {
                 self.offset.partial = None;
                 self.offset.tx_id = Some(transaction.xid);
                 self.offset.ts_usec = commit.commit_timestamp.unix_micros().unwrap_or(0);
+                // Acted on once committed: the snapshot they change is stored with the
+                // offset after this transaction.
+                for signal in std::mem::take(&mut self.pending_signals) {
+                    self.apply_signal(signal)?;
+                }
             }
             Message::Relation(relation) => {
                 let info = RelationInfo::from(&relation);
@@ -867,6 +959,23 @@ impl PostgresSource {
                 detail: format!("change for relation {relation} before its Relation message"),
             });
         };
+        if op == Operation::Create
+            && self
+                .snapshot_config
+                .is_signal_table(&table.info.namespace, &table.info.name)
+            && let Some(tuple) = new.as_ref()
+        {
+            let mut values = Vec::new();
+            let signal = table
+                .decoder
+                .decode_into(&table.info, tuple, &mut values)
+                .map_err(|e| e.to_string())
+                .and_then(|()| signal_from_row(&values));
+            match signal {
+                Ok(signal) => self.pending_signals.push(signal),
+                Err(detail) => tracing::warn!(%detail, lsn = %wal_start, "signal ignored"),
+            }
+        }
         let Some(schema) = table.schema.as_ref() else {
             return Ok(());
         };
@@ -1147,7 +1256,7 @@ impl PostgresSource {
         else {
             return Ok(());
         };
-        if open.is_some() {
+        if open.is_some() || snapshot.progress.paused {
             return Ok(());
         }
         let Some(entry) = snapshot.progress.tables.first() else {
@@ -1272,6 +1381,18 @@ impl PostgresSource {
             }
         }
     }
+}
+
+/// A signal table row `(id, type, data)` as a signal.
+pub(super) fn signal_from_row(values: &[Value]) -> Result<Signal, String> {
+    let text = |i: usize| match values.get(i) {
+        Some(Value::Text(t)) => Some(t.as_ref()),
+        _ => None,
+    };
+    let (Some(id), Some(kind)) = (text(0), text(1)) else {
+        return Err("a signal row needs text columns (id, type, data), in that order".to_owned());
+    };
+    Signal::parse(id, kind, text(2)).map_err(|e| e.to_string())
 }
 
 /// Now, for `ts_ms`/`ts_us`/`ts_ns`.
