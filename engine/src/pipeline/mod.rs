@@ -267,3 +267,17 @@ fn run_once(
         }
     }
 }
+
+/// A signal table row `(id, type, data)` as a signal.
+pub(crate) fn signal_from_row(
+    values: &[tributary_envelope::Value],
+) -> Result<tributary_snapshot::Signal, String> {
+    let text = |i: usize| match values.get(i) {
+        Some(tributary_envelope::Value::Text(t)) => Some(t.as_ref()),
+        _ => None,
+    };
+    let (Some(id), Some(kind)) = (text(0), text(1)) else {
+        return Err("a signal row needs text columns (id, type, data), in that order".to_owned());
+    };
+    tributary_snapshot::Signal::parse(id, kind, text(2)).map_err(|e| e.to_string())
+}

@@ -41,7 +41,7 @@ use crate::mysql::schema::{
 };
 use tributary_snapshot::marker::{Marker, RowPlace};
 use tributary_snapshot::progress::SnapshotKind;
-use tributary_snapshot::{MarkerSequence, SnapshotMode, SnapshotProgress};
+use tributary_snapshot::{MarkerSequence, Signal, SnapshotMode, SnapshotProgress};
 
 /// A captured table at its current version.
 struct Table {
@@ -79,6 +79,10 @@ pub struct MySqlSource {
     announce_start: bool,
     before: Vec<Value>,
     after: Vec<Value>,
+    /// `snapshot.*` and `signal.data.collection`.
+    snapshot_config: crate::config::SnapshotConfig,
+    /// Signals read in the open transaction, acted on at its end.
+    pending_signals: Vec<Signal>,
 }
 
 /// A running initial snapshot.
@@ -111,6 +115,22 @@ impl std::fmt::Debug for MySqlSource {
             .field("offset", &self.offset)
             .finish_non_exhaustive()
     }
+}
+
+/// The tables the schema history follows: the captured ones and the signal table (its
+/// rows are read, not emitted).
+fn tracked_tables(
+    filter: &TableFilter,
+    config: &crate::config::SnapshotConfig,
+) -> Arc<dyn Fn(&TableId) -> bool + Send + Sync> {
+    let filter = filter.clone();
+    let signal = config.signal_table.clone();
+    Arc::new(move |id: &TableId| {
+        filter.captures(&id.database, &id.table)
+            || signal
+                .as_ref()
+                .is_some_and(|(d, t)| *d == id.database && *t == id.table)
+    })
 }
 
 /// The captured tables the history knows, in name order, as the snapshot reads them.
@@ -180,7 +200,7 @@ impl MySqlSource {
             let filter = filter.clone();
             HistoryOptions {
                 skip_unparseable_ddl: my.skip_unparseable_ddl,
-                is_captured: Arc::new(move |id: &TableId| filter.captures(&id.database, &id.table)),
+                is_captured: tracked_tables(&filter, &config.snapshot),
                 ..HistoryOptions::capture_all(config.topic_prefix.clone())
             }
         };
@@ -221,11 +241,11 @@ impl MySqlSource {
                     offset.server_id = Some(position.server_id);
                     (history, offset, true)
                 } else if mode == SnapshotMode::NoData {
-                    let filter = filter.clone();
+                    let tracked = tracked_tables(&filter, &config.snapshot);
                     let schema = runtime
                         .block_on(read_server_schema(
                             &my.connect,
-                            &move |id: &TableId| filter.captures(&id.database, &id.table),
+                            &*tracked,
                             SnapshotLocking::Global,
                         ))
                         .map_err(history_error)?;
@@ -237,11 +257,11 @@ impl MySqlSource {
                 } else {
                     // The data and the schema come from one consistent snapshot at the
                     // position the stream will start from.
-                    let captures = filter.clone();
+                    let tracked = tracked_tables(&filter, &config.snapshot);
                     let (conn, schema) = runtime
                         .block_on(open_consistent_snapshot(
                             &my.connect,
-                            &move |id: &TableId| captures.captures(&id.database, &id.table),
+                            &*tracked,
                             SnapshotLocking::Global,
                         ))
                         .map_err(history_error)?;
@@ -274,43 +294,8 @@ impl MySqlSource {
                 }
             }
         };
-        if let Some(progress) = windowed {
-            let tables = snapshot_tables(&history, &filter, &config.snapshot);
-            let progress = if progress.tables.is_empty() && progress.rows == 0 {
-                SnapshotProgress::new(
-                    SnapshotKind::Initial,
-                    tables.iter().map(SnapshotTable::name),
-                )
-            } else {
-                progress
-            };
-            let conn = runtime
-                .block_on(snapshot_session(&my.connect))
-                .map_err(mysql_error)?;
-            let resumed = progress.rows > 0;
-            tracing::info!(
-                tables = progress.tables.len(),
-                "snapshot started (while streaming, at exact binlog positions) resumed={resumed}"
-            );
-            snapshot = Some(Snapshot {
-                tables,
-                progress,
-                markers: MarkerSequence::new(resumed),
-                read: SnapshotRead::Windowed {
-                    conn,
-                    pending: None,
-                },
-                started: super::postgres::now(),
-                rows: 0,
-            });
-        }
-        let windowed = matches!(
-            snapshot,
-            Some(Snapshot {
-                read: SnapshotRead::Windowed { .. },
-                ..
-            })
-        );
+        let windowed_progress = windowed;
+        let windowed = windowed_progress.is_some();
         let stream = mode != SnapshotMode::InitialOnly || windowed;
         let mut source = Self {
             runtime,
@@ -330,11 +315,118 @@ impl MySqlSource {
             announce_start,
             before: Vec::new(),
             after: Vec::new(),
+            snapshot_config: config.snapshot.clone(),
+            pending_signals: Vec::new(),
         };
+        if let Some(progress) = windowed_progress {
+            source.begin_windowed(progress)?;
+        }
         if (source.snapshot.is_none() || windowed) && source.stream {
             source.start_reader()?;
         }
         Ok(source)
+    }
+
+    /// Starts reading `progress`'s tables (all captured tables when it lists none and has
+    /// read nothing) while streaming, chunk by chunk at exact binlog positions.
+    fn begin_windowed(&mut self, progress: SnapshotProgress) -> Result<(), PipelineError> {
+        let all = snapshot_tables(&self.history, &self.filter, &self.snapshot_config);
+        let progress = if progress.tables.is_empty() && progress.rows == 0 {
+            SnapshotProgress::new(progress.kind, all.iter().map(SnapshotTable::name))
+        } else {
+            progress
+        };
+        let tables: Arc<[SnapshotTable]> = all
+            .iter()
+            .filter_map(|t| {
+                let entry = progress.table(&t.name())?;
+                let mut table = t.clone();
+                table.query.condition.clone_from(&entry.condition);
+                Some(table)
+            })
+            .collect();
+        let conn = self
+            .runtime
+            .block_on(snapshot_session(&self.reader_config.0))
+            .map_err(mysql_error)?;
+        let resumed = progress.rows > 0;
+        tracing::info!(
+            tables = progress.tables.len(),
+            kind = ?progress.kind,
+            "snapshot started (while streaming, at exact binlog positions) resumed={resumed}"
+        );
+        self.snapshot = Some(Snapshot {
+            tables,
+            progress,
+            markers: MarkerSequence::new(resumed),
+            read: SnapshotRead::Windowed {
+                conn,
+                pending: None,
+            },
+            started: super::postgres::now(),
+            rows: 0,
+        });
+        Ok(())
+    }
+
+    /// Acts on a signal: starts, extends, stops, pauses or resumes an incremental snapshot.
+    fn apply_signal(&mut self, signal: Signal) -> Result<(), PipelineError> {
+        tracing::info!(?signal, "signal received");
+        let running_kind = self.snapshot.as_ref().map(|s| s.progress.kind);
+        match signal {
+            Signal::ExecuteSnapshot { tables } => {
+                let known = snapshot_tables(&self.history, &self.filter, &self.snapshot_config);
+                let (captured, skipped): (Vec<_>, Vec<_>) = tables
+                    .into_iter()
+                    .partition(|(name, _)| known.iter().any(|t| t.name() == *name));
+                for (name, _) in &skipped {
+                    tracing::warn!(table = %name, "execute-snapshot names a table that is not captured; skipped");
+                }
+                let progress = match running_kind {
+                    None => Some(SnapshotProgress::new(
+                        SnapshotKind::Incremental,
+                        Vec::<String>::new(),
+                    )),
+                    // Extend the running one, keeping what it has read.
+                    Some(SnapshotKind::Incremental) => self.snapshot.take().map(|s| s.progress),
+                    Some(SnapshotKind::Initial) => {
+                        tracing::warn!("execute-snapshot while the initial snapshot runs; ignored");
+                        None
+                    }
+                };
+                if let Some(mut progress) = progress {
+                    for (name, condition) in captured {
+                        progress.add(name, condition);
+                    }
+                    if !progress.is_done() {
+                        self.begin_windowed(progress)?;
+                    }
+                }
+            }
+            Signal::StopSnapshot { tables } => {
+                if running_kind == Some(SnapshotKind::Incremental)
+                    && let Some(snapshot) = self.snapshot.as_mut()
+                {
+                    snapshot.progress.stop(tables.as_deref());
+                    if let SnapshotRead::Windowed { pending, .. } = &mut snapshot.read {
+                        *pending = None;
+                    }
+                    if snapshot.progress.is_done() {
+                        tracing::info!("incremental snapshot stopped");
+                        self.finish_snapshot()?;
+                    }
+                }
+            }
+            Signal::PauseSnapshot | Signal::ResumeSnapshot => {
+                if running_kind == Some(SnapshotKind::Incremental)
+                    && let Some(snapshot) = self.snapshot.as_mut()
+                {
+                    snapshot.progress.paused = matches!(signal, Signal::PauseSnapshot);
+                }
+            }
+            Signal::Log(message) => tracing::info!(%message, "log signal"),
+        }
+        Ok(())
     }
 
     /// Starts the binlog stream at the current offset.
@@ -410,6 +502,9 @@ impl MySqlSource {
         let SnapshotRead::Windowed { conn, pending } = &mut snapshot.read else {
             return self.poll_stream(wait, emitter);
         };
+        if pending.is_none() && snapshot.progress.paused {
+            return self.poll_stream(wait, emitter);
+        }
         if pending.is_none() {
             let Some(next) = snapshot.progress.tables.first() else {
                 self.finish_snapshot()?;
@@ -552,16 +647,20 @@ impl MySqlSource {
                     position: format!("snapshot of {name}"),
                     detail: e.to_string(),
                 })?;
-            let marker = match snapshot.markers.next(RowPlace {
-                first_in_table: before == 0 && place == 0,
-                last_in_table: chunk.last && place + 1 == chunk.rows.len(),
-                last_table,
-            }) {
-                Marker::First => SnapshotMarker::First,
-                Marker::FirstInDataCollection => SnapshotMarker::FirstInDataCollection,
-                Marker::True => SnapshotMarker::True,
-                Marker::LastInDataCollection => SnapshotMarker::LastInDataCollection,
-                Marker::Last => SnapshotMarker::Last,
+            let marker = if snapshot.progress.kind == SnapshotKind::Incremental {
+                SnapshotMarker::Incremental
+            } else {
+                match snapshot.markers.next(RowPlace {
+                    first_in_table: before == 0 && place == 0,
+                    last_in_table: chunk.last && place + 1 == chunk.rows.len(),
+                    last_table,
+                }) {
+                    Marker::First => SnapshotMarker::First,
+                    Marker::FirstInDataCollection => SnapshotMarker::FirstInDataCollection,
+                    Marker::True => SnapshotMarker::True,
+                    Marker::LastInDataCollection => SnapshotMarker::LastInDataCollection,
+                    Marker::Last => SnapshotMarker::Last,
+                }
             };
             let change = RowChange {
                 op: Operation::Read,
@@ -652,6 +751,12 @@ impl MySqlSource {
                 }
                 EventData::Rows(rows) => {
                     let map = rows.table();
+                    if self
+                        .snapshot_config
+                        .is_signal_table(&map.schema, &map.table)
+                    {
+                        self.read_signals(rows, skip_rows)?;
+                    }
                     if !self.filter.captures(&map.schema, &map.table) {
                         continue;
                     }
@@ -746,6 +851,50 @@ impl MySqlSource {
         self.offset = event_offset.clone();
         if self.offset.event == 0 {
             self.gtid = None;
+            // Acted on once their transaction is complete: the snapshot they change is
+            // stored with the offset after it.
+            for signal in std::mem::take(&mut self.pending_signals) {
+                self.apply_signal(signal)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the inserted rows of a signal-table rows event into `pending_signals`.
+    fn read_signals(
+        &mut self,
+        rows: &tributary_decoders::binlog::RowsEvent<'_>,
+        skip_rows: u64,
+    ) -> Result<(), PipelineError> {
+        let map = rows.table();
+        let id = TableId::new(&map.schema, &map.table);
+        let Some(captured) = self
+            .history
+            .captured_table(&id, self.connector)
+            .map_err(history_error)?
+        else {
+            tracing::warn!(table = %id, "rows of the signal table, which the schema history does not know; ignored");
+            return Ok(());
+        };
+        let mut values = Vec::new();
+        for change in rows
+            .rows()
+            .skip(usize::try_from(skip_rows).unwrap_or(usize::MAX))
+        {
+            let Ok(BinlogRowChange::Insert(row)) = change else {
+                continue;
+            };
+            let signal = captured
+                .converter
+                .convert_row(&row, rows.position(), &mut values)
+                .map_err(|e| e.to_string())
+                .and_then(|()| super::signal_from_row(&values));
+            match signal {
+                Ok(signal) => self.pending_signals.push(signal),
+                Err(detail) => {
+                    tracing::warn!(%detail, position = %rows.position(), "signal ignored")
+                }
+            }
         }
         Ok(())
     }

@@ -970,7 +970,7 @@ impl PostgresSource {
                 .decoder
                 .decode_into(&table.info, tuple, &mut values)
                 .map_err(|e| e.to_string())
-                .and_then(|()| signal_from_row(&values));
+                .and_then(|()| super::signal_from_row(&values));
             match signal {
                 Ok(signal) => self.pending_signals.push(signal),
                 Err(detail) => tracing::warn!(%detail, lsn = %wal_start, "signal ignored"),
@@ -1381,18 +1381,6 @@ impl PostgresSource {
             }
         }
     }
-}
-
-/// A signal table row `(id, type, data)` as a signal.
-pub(super) fn signal_from_row(values: &[Value]) -> Result<Signal, String> {
-    let text = |i: usize| match values.get(i) {
-        Some(Value::Text(t)) => Some(t.as_ref()),
-        _ => None,
-    };
-    let (Some(id), Some(kind)) = (text(0), text(1)) else {
-        return Err("a signal row needs text columns (id, type, data), in that order".to_owned());
-    };
-    Signal::parse(id, kind, text(2)).map_err(|e| e.to_string())
 }
 
 /// Now, for `ts_ms`/`ts_us`/`ts_ns`.
