@@ -371,30 +371,41 @@ impl RowConverter {
         at: &Position,
         out: &mut Vec<Value>,
     ) -> Result<(), RowConvertError> {
-        out.clear();
         let values = row.values();
-        if values.len() != self.columns.len() {
+        self.convert_each(values.len(), at, out, |i, spec| match values.get(i) {
+            Some(Some(v)) => convert_value(&spec.kind, v),
+            _ => Err(
+                "the column is not in the row image; set binlog_row_image=FULL \
+                      on the server"
+                    .to_owned(),
+            ),
+        })
+    }
+
+    /// Converts `count` values with `convert(i, column)` into `out` (cleared first),
+    /// checking the count against the schema and naming the column of a failed value.
+    fn convert_each(
+        &self,
+        count: usize,
+        at: &Position,
+        out: &mut Vec<Value>,
+        mut convert: impl FnMut(usize, &ColumnSpec) -> Result<Value, String>,
+    ) -> Result<(), RowConvertError> {
+        out.clear();
+        if count != self.columns.len() {
             return Err(RowConvertError::ColumnCount(Box::new(
                 ColumnCountMismatch {
                     schema: self.schema.to_string(),
                     table: self.table.to_string(),
                     at: at.clone(),
-                    row_columns: values.len(),
+                    row_columns: count,
                     schema_columns: self.columns.len(),
                 },
             )));
         }
-        out.reserve(values.len());
-        for (i, (value, spec)) in values.iter().zip(self.columns.iter()).enumerate() {
-            let converted = match value {
-                Some(v) => convert_value(&spec.kind, v),
-                None => Err(
-                    "the column is not in the row image; set binlog_row_image=FULL \
-                             on the server"
-                        .to_owned(),
-                ),
-            };
-            match converted {
+        out.reserve(count);
+        for (i, spec) in self.columns.iter().enumerate() {
+            match convert(i, spec) {
                 Ok(v) => out.push(v),
                 Err(detail) => {
                     out.clear();
@@ -412,9 +423,7 @@ impl RowConverter {
         }
         Ok(())
     }
-}
 
-impl RowConverter {
     /// Converts a row of a text result set (a snapshot's `SELECT` of the table's columns in
     /// table order; see [`parse_text`](super::text::parse_text) for what the session must
     /// set) into `out`, exactly as [`convert_row`](Self::convert_row) converts the same row
@@ -427,45 +436,14 @@ impl RowConverter {
         at: &Position,
         out: &mut Vec<Value>,
     ) -> Result<(), RowConvertError> {
-        out.clear();
-        if values.len() != self.columns.len() {
-            return Err(RowConvertError::ColumnCount(Box::new(
-                ColumnCountMismatch {
-                    schema: self.schema.to_string(),
-                    table: self.table.to_string(),
-                    at: at.clone(),
-                    row_columns: values.len(),
-                    schema_columns: self.columns.len(),
-                },
-            )));
-        }
-        out.reserve(values.len());
-        for (i, (value, spec)) in values.iter().zip(self.columns.iter()).enumerate() {
-            let converted = match value {
-                None => Ok(Value::Null),
-                Some(text) => {
-                    let single = float32.get(i).copied().unwrap_or(false);
-                    super::text::parse_text(&spec.kind, single, text)
-                        .and_then(|v| convert_value(&spec.kind, &v))
-                }
-            };
-            match converted {
-                Ok(v) => out.push(v),
-                Err(detail) => {
-                    out.clear();
-                    return Err(RowConvertError::Value(Box::new(ValueConvertError {
-                        schema: self.schema.to_string(),
-                        table: self.table.to_string(),
-                        at: at.clone(),
-                        column: i,
-                        column_name: spec.name.to_string(),
-                        kind: spec.kind.describe(),
-                        detail,
-                    })));
-                }
+        self.convert_each(values.len(), at, out, |i, spec| match values.get(i) {
+            Some(Some(text)) => {
+                let single = float32.get(i).copied().unwrap_or(false);
+                super::text::parse_text(&spec.kind, single, text)
+                    .and_then(|v| convert_value(&spec.kind, &v))
             }
-        }
-        Ok(())
+            _ => Ok(Value::Null),
+        })
     }
 }
 

@@ -151,6 +151,19 @@ fn snapshot_tables(
         .collect()
 }
 
+/// A first start's history: the captured schema recorded in an empty store.
+fn new_history(
+    options: HistoryOptions,
+    store: &mut (dyn SchemaHistoryStore + Send),
+    schema: &crate::mysql::schema::SchemaSnapshot,
+) -> Result<SchemaHistory, PipelineError> {
+    let mut history = SchemaHistory::new(options);
+    history
+        .record_snapshot(store, schema)
+        .map_err(history_error)?;
+    Ok(history)
+}
+
 fn history_error(e: impl std::fmt::Display) -> PipelineError {
     PipelineError::Stopped(format!("schema history: {e}"))
 }
@@ -249,10 +262,7 @@ impl MySqlSource {
                             SnapshotLocking::Global,
                         ))
                         .map_err(history_error)?;
-                    let mut history = SchemaHistory::new(options);
-                    history
-                        .record_snapshot(store.as_mut(), &schema)
-                        .map_err(history_error)?;
+                    let history = new_history(options, store.as_mut(), &schema)?;
                     (history, schema.offset.clone(), true)
                 } else {
                     // The data and the schema come from one consistent snapshot at the
@@ -265,10 +275,7 @@ impl MySqlSource {
                             SnapshotLocking::Global,
                         ))
                         .map_err(history_error)?;
-                    let mut history = SchemaHistory::new(options);
-                    history
-                        .record_snapshot(store.as_mut(), &schema)
-                        .map_err(history_error)?;
+                    let history = new_history(options, store.as_mut(), &schema)?;
                     let tables = snapshot_tables(&history, &filter, &config.snapshot);
                     let progress = SnapshotProgress::new(
                         SnapshotKind::Initial,
