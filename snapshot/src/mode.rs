@@ -127,9 +127,12 @@ impl SnapshotMode {
             };
         }
         Ok(match (self, stored) {
+            // A stored snapshot in progress resumes in every mode: under no_data it is an
+            // incremental one (or an initial one a user started before switching modes),
+            // and its progress is as much the connector's state as the position.
+            (_, Stored::SnapshotRunning) => plan(SnapshotStart::Resume),
             (Self::NoData, _) => plan(SnapshotStart::None),
             (_, Stored::Nothing) => plan(SnapshotStart::Fresh),
-            (_, Stored::SnapshotRunning) => plan(SnapshotStart::Resume),
             (Self::Always, Stored::Streaming) => plan(SnapshotStart::WhileStreaming),
             (_, Stored::Streaming) => plan(SnapshotStart::None),
         })
@@ -197,9 +200,10 @@ mod tests {
             run(SnapshotMode::InitialOnly, SnapshotRunning, true),
             stops(Resume)
         );
+        // An incremental snapshot (the usual one under no_data) survives restarts.
         assert_eq!(
             run(SnapshotMode::NoData, SnapshotRunning, true),
-            streams(None)
+            streams(Resume)
         );
         // A restart while streaming.
         assert_eq!(run(SnapshotMode::Initial, Streaming, true), streams(None));

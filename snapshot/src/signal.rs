@@ -150,6 +150,29 @@ impl Signal {
             ))),
         }
     }
+
+    /// Parses a signal-topic message value, Debezium's Kafka channel layout:
+    /// `{"type": "execute-snapshot", "data": {...}}` (`data` an object or JSON text).
+    /// `id` names the message in errors (the channel uses its Kafka offset).
+    pub fn from_message(id: &str, value: &[u8]) -> Result<Self, SignalError> {
+        let error = |detail: String| SignalError {
+            id: id.to_owned(),
+            kind: String::new(),
+            detail,
+        };
+        let message: Value = serde_json::from_slice(value)
+            .map_err(|e| error(format!("the message value is not JSON: {e}")))?;
+        let kind = message
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| error("the message has no \"type\" text field".into()))?;
+        let data = match message.get("data") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+        Self::parse(id, kind, data.as_deref())
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +211,29 @@ mod tests {
                 tables: vec![("db.t".into(), Some("id < 10".into()))]
             }
         );
+    }
+
+    #[test]
+    fn a_signal_topic_message_carries_type_and_data_as_an_object_or_text() {
+        let object = Signal::from_message(
+            "offset 7",
+            br#"{"type": "execute-snapshot", "data": {"data-collections": ["db.t"], "type": "INCREMENTAL"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            object,
+            Signal::ExecuteSnapshot {
+                tables: vec![("db.t".into(), None)]
+            }
+        );
+        let text = Signal::from_message("offset 8", br#"{"type": "pause-snapshot", "data": "{}"}"#)
+            .unwrap();
+        assert_eq!(text, Signal::PauseSnapshot);
+        let bad = Signal::from_message("offset 9", b"not json").unwrap_err();
+        assert_eq!(bad.id, "offset 9");
+        assert!(bad.detail.contains("not JSON"), "{bad}");
+        let untyped = Signal::from_message("offset 10", br#"{"data": {}}"#).unwrap_err();
+        assert!(untyped.detail.contains("type"), "{untyped}");
     }
 
     #[test]

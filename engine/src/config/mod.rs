@@ -128,6 +128,43 @@ pub struct SnapshotConfig {
     /// `signal.data.collection`: the signal table (`schema.table` / `database.table`) whose
     /// inserted rows start, stop, pause and resume incremental snapshots.
     pub signal_table: Option<(String, String)>,
+    /// The Kafka signal channel, when `signal.enabled.channels` lists `kafka`.
+    pub kafka_signals: Option<KafkaSignalConfig>,
+}
+
+/// Debezium's Kafka signal channel: messages keyed by `topic.prefix` on a topic of one
+/// partition, each value `{"type": …, "data": {…}}`.
+#[derive(Clone)]
+pub struct KafkaSignalConfig {
+    /// `signal.kafka.topic` (default `<topic.prefix>-signal`, Debezium's).
+    pub topic: String,
+    /// `signal.kafka.bootstrap.servers` (default: the connector's `bootstrap.servers`).
+    pub bootstrap_servers: String,
+    /// `signal.kafka.groupId` (default `kafka-signal`). The channel assigns its partition
+    /// itself and keeps its position in the connector's offset, not in this group.
+    pub group_id: String,
+    /// `signal.consumer.*` properties, passed to librdkafka.
+    pub consumer_overrides: Vec<(String, String)>,
+    /// `signal.kafka.poll.timeout.ms` (default 100): how often the topic is checked.
+    pub poll_interval: Duration,
+}
+
+impl std::fmt::Debug for KafkaSignalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Consumer overrides may hold SASL credentials: names only.
+        let overrides: Vec<&str> = self
+            .consumer_overrides
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        f.debug_struct("KafkaSignalConfig")
+            .field("topic", &self.topic)
+            .field("bootstrap_servers", &self.bootstrap_servers)
+            .field("group_id", &self.group_id)
+            .field("consumer_overrides", &overrides)
+            .field("poll_interval", &self.poll_interval)
+            .finish()
+    }
 }
 
 impl SnapshotConfig {
@@ -489,7 +526,9 @@ fn snapshot_config(p: &Reader<'_>) -> Result<SnapshotConfig, ConfigError> {
             select_overrides.push((table.to_owned(), statement.to_owned()));
         }
     }
+    let (source_channel, kafka_channel) = signal_channels(p)?;
     let signal_table = match p.get("signal.data.collection").map(str::trim) {
+        _ if !source_channel => None,
         None | Some("") => None,
         Some(name) => {
             // `schema.table` / `database.table`; the SQL Server/Oracle form with a database
@@ -506,13 +545,68 @@ fn snapshot_config(p: &Reader<'_>) -> Result<SnapshotConfig, ConfigError> {
             Some((namespace.to_owned(), table.to_owned()))
         }
     };
+    let kafka_signals = if kafka_channel {
+        let prefix = p
+            .get("topic.prefix")
+            .or(p.get("database.server.name"))
+            .unwrap_or_default();
+        Some(KafkaSignalConfig {
+            topic: p
+                .get("signal.kafka.topic")
+                .map_or_else(|| format!("{prefix}-signal"), str::to_owned),
+            bootstrap_servers: p
+                .get("signal.kafka.bootstrap.servers")
+                .or(p.get("bootstrap.servers"))
+                .unwrap_or_default()
+                .to_owned(),
+            group_id: p
+                .get("signal.kafka.groupId")
+                .unwrap_or("kafka-signal")
+                .to_owned(),
+            consumer_overrides: p
+                .0
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((k.strip_prefix("signal.consumer.")?.to_owned(), v.clone()))
+                })
+                .collect(),
+            poll_interval: p.millis("signal.kafka.poll.timeout.ms", 100)?,
+        })
+    } else {
+        None
+    };
     Ok(SnapshotConfig {
         signal_table,
+        kafka_signals,
         mode,
         fetch_size: p.positive("snapshot.fetch.size", 10_240)? as u64,
         max_threads: p.positive("snapshot.max.threads", 1)?,
         select_overrides,
     })
+}
+
+/// `signal.enabled.channels` (default `source`): whether the signal table and the Kafka
+/// signal topic are read.
+fn signal_channels(p: &Reader<'_>) -> Result<(bool, bool), ConfigError> {
+    let list = p.get("signal.enabled.channels").unwrap_or("source");
+    let (mut source, mut kafka) = (false, false);
+    for channel in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        match channel {
+            "source" => source = true,
+            "kafka" => kafka = true,
+            other => {
+                return Err(ConfigError::Invalid {
+                    key: "signal.enabled.channels",
+                    value: list.to_owned(),
+                    allowed: format!(
+                        "a list of source, kafka ('{other}' is not supported: the JMX and file \
+                         channels need a JVM or a watched file; use the kafka channel)"
+                    ),
+                });
+            }
+        }
+    }
+    Ok((source, kafka))
 }
 
 fn postgres_config(p: &Reader<'_>) -> Result<PostgresConfig, ConfigError> {

@@ -142,3 +142,48 @@ fn avro_converter_needs_a_registry_url() {
     let c = ConnectorConfig::from_properties(props(&base)).unwrap();
     assert!(matches!(c.converters.value, ConverterKind::Avro(_)));
 }
+
+#[test]
+fn the_kafka_signal_channel_defaults_to_debeziums_topic_and_the_connectors_kafka() {
+    let mut pairs = postgres_base();
+    pairs.push(("signal.enabled.channels", "source,kafka"));
+    pairs.push(("signal.data.collection", "public.signals"));
+    pairs.push(("signal.consumer.security.protocol", "PLAINTEXT"));
+    let c = ConnectorConfig::from_properties(props(&pairs)).unwrap();
+    let kafka = c
+        .snapshot
+        .kafka_signals
+        .clone()
+        .expect("kafka channel enabled");
+    assert_eq!(kafka.topic, "dbserver1-signal");
+    assert_eq!(kafka.bootstrap_servers, "kafka:9092");
+    assert_eq!(kafka.group_id, "kafka-signal");
+    assert_eq!(
+        kafka.consumer_overrides,
+        vec![("security.protocol".to_owned(), "PLAINTEXT".to_owned())]
+    );
+    assert!(c.snapshot.is_signal_table("public", "signals"));
+
+    // The default is the source channel only.
+    let c = ConnectorConfig::from_properties(props(&postgres_base())).unwrap();
+    assert!(c.snapshot.kafka_signals.is_none());
+
+    // Without the source channel the signal table's rows are ordinary rows.
+    let mut pairs = postgres_base();
+    pairs.push(("signal.enabled.channels", "kafka"));
+    pairs.push(("signal.data.collection", "public.signals"));
+    pairs.push(("signal.kafka.topic", "ops-signals"));
+    let c = ConnectorConfig::from_properties(props(&pairs)).unwrap();
+    assert!(!c.snapshot.is_signal_table("public", "signals"));
+    assert_eq!(c.snapshot.kafka_signals.unwrap().topic, "ops-signals");
+}
+
+#[test]
+fn an_unsupported_signal_channel_is_refused_with_the_alternative() {
+    let mut pairs = postgres_base();
+    pairs.push(("signal.enabled.channels", "source,jmx"));
+    let err = ConnectorConfig::from_properties(props(&pairs)).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("signal.enabled.channels"), "{text}");
+    assert!(text.contains("'jmx'") && text.contains("kafka"), "{text}");
+}

@@ -268,6 +268,21 @@ fn run_once(
     }
 }
 
+/// Opens the Kafka signal channel when `signal.enabled.channels` lists `kafka`, at the
+/// position stored in the connector's offset.
+pub(crate) fn open_signal_channel(
+    config: &ConnectorConfig,
+    stored: Option<&Map<String, Value>>,
+) -> Result<Option<crate::kafka::KafkaSignalChannel>, PipelineError> {
+    config
+        .snapshot
+        .kafka_signals
+        .as_ref()
+        .map(|kafka| crate::kafka::KafkaSignalChannel::open(kafka, &config.topic_prefix, stored))
+        .transpose()
+        .map_err(PipelineError::from)
+}
+
 /// A signal table row `(id, type, data)` as a signal.
 pub(crate) fn signal_from_row(
     values: &[tributary_envelope::Value],

@@ -33,6 +33,7 @@ use super::mysql_snapshot::{
 use super::sink::OnCommitted;
 use super::{ChangeSource, Emitter, PipelineError, Polled};
 use crate::config::{ConnectorConfig, HistoryStoreConfig, MySqlConfig, TableFilter};
+use crate::kafka::KafkaSignalChannel;
 use crate::mysql::client::{BinlogOffset, BinlogReader, start_binlog_reader};
 use crate::mysql::schema::{
     BinlogPosition, CapturedTable, DdlOutcome, FileSchemaHistoryStore, HistoryOptions,
@@ -83,6 +84,8 @@ pub struct MySqlSource {
     snapshot_config: crate::config::SnapshotConfig,
     /// Signals read in the open transaction, acted on at its end.
     pending_signals: Vec<Signal>,
+    /// The Kafka signal channel, checked between transactions.
+    signals: Option<KafkaSignalChannel>,
 }
 
 /// A running initial snapshot.
@@ -181,6 +184,7 @@ impl MySqlSource {
         stored: Option<&Map<String, Json>>,
         runtime: tokio::runtime::Handle,
     ) -> Result<Self, PipelineError> {
+        let stored_map = stored;
         let stored_progress = match stored {
             Some(map) => SnapshotProgress::read_from(map)?,
             None => None,
@@ -324,6 +328,7 @@ impl MySqlSource {
             after: Vec::new(),
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
+            signals: super::open_signal_channel(config, stored_map)?,
         };
         if let Some(progress) = windowed_progress {
             source.begin_windowed(progress)?;
@@ -374,6 +379,20 @@ impl MySqlSource {
             rows: 0,
         });
         Ok(())
+    }
+
+    /// Acts on the signals the Kafka channel has received; true when there were any (the
+    /// channel's new position is then stored with the next commit).
+    fn apply_channel_signals(&mut self) -> Result<bool, PipelineError> {
+        let signals = match self.signals.as_mut() {
+            Some(channel) => channel.due_signals(),
+            None => return Ok(false),
+        };
+        let any = !signals.is_empty();
+        for signal in signals {
+            self.apply_signal(signal)?;
+        }
+        Ok(any)
     }
 
     /// Acts on a signal: starts, extends, stops, pauses or resumes an incremental snapshot.
@@ -913,6 +932,9 @@ impl ChangeSource for MySqlSource {
             self.announce_start = false;
             return Ok(Polled::Idle);
         }
+        if self.offset.event == 0 && self.apply_channel_signals()? {
+            return Ok(Polled::Idle);
+        }
         if self.snapshot.is_some() {
             return self.poll_snapshot(wait, emitter);
         }
@@ -928,6 +950,9 @@ impl ChangeSource for MySqlSource {
             snapshot.progress.write_into(&mut offset);
             // Debezium's own key, so its tools see a snapshot in progress.
             offset.insert("snapshot".into(), true.into());
+        }
+        if let Some(channel) = &self.signals {
+            channel.write_into(&mut offset);
         }
         offset
     }

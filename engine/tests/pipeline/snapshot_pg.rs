@@ -11,7 +11,7 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::Value;
 use tributary_testcontainers::{Kafka, PgConfig, Postgres, unique_name};
 
-use crate::support::{DEADLINE, Engine, Record, read_all};
+use crate::support::{DEADLINE, Engine, Record, read_all, send_signals};
 
 /// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
 fn table_rows() -> i64 {
@@ -113,6 +113,11 @@ fn workload(db: &PgConfig, rows: i64, transactions: i64) -> std::thread::JoinHan
 
 /// Reads `topic` read_committed from the start until a record for `id = -1` arrived.
 fn read_until_sentinel(kafka: &Kafka, topic: &str, engine: &mut Engine) -> Vec<Record> {
+    read_until_key(kafka, topic, -1, engine)
+}
+
+/// Reads `topic` read_committed from the start until a record for `id = sentinel` arrived.
+fn read_until_key(kafka: &Kafka, topic: &str, sentinel: i64, engine: &mut Engine) -> Vec<Record> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", kafka.bootstrap_servers())
         .set("group.id", unique_name("reader"))
@@ -142,7 +147,7 @@ fn read_until_sentinel(kafka: &Kafka, topic: &str, engine: &mut Engine) -> Vec<R
                 value: json(message.payload()),
             };
             let sentinel = record.key.as_ref().and_then(|k| k.pointer("/payload/id"))
-                == Some(&Value::from(-1));
+                == Some(&Value::from(sentinel));
             seen.push(record);
             if sentinel {
                 return seen;
@@ -646,4 +651,109 @@ fn an_incremental_snapshot_reads_only_rows_matching_its_additional_condition() {
     let reads = reads_per_key(&read_all(kafka, &format!("{name}.public.snap")));
     let expected: Vec<i64> = (1..=1_000).filter(|id| id % 10 == 0).collect();
     assert_eq!(reads.keys().copied().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn signals_on_the_kafka_topic_pause_resume_and_stop_an_incremental_snapshot_across_a_restart() {
+    // Twenty windows: enough to pause in between, few enough to be quick.
+    let rows = 2_000;
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("pgkafkasig");
+    create_table(server, &db, rows);
+    let dir = tempdir(&name);
+    // The Kafka channel alone: nothing is written to the database for the snapshot.
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        &[
+            ("snapshot.mode", "no_data"),
+            ("snapshot.fetch.size", "100"),
+            ("signal.enabled.channels", "kafka"),
+        ],
+    );
+    let signals = format!("{name}-signal");
+    let topic = format!("{name}.public.snap");
+    let execute = serde_json::json!({"type": "execute-snapshot",
+        "data": {"data-collections": ["public.snap"], "type": "INCREMENTAL"}});
+    let signal = |kind: &str| serde_json::json!({"type": kind, "data": {}});
+    let reads = |records: &[Record]| records.iter().filter(|r| r.op() == Some("r")).count();
+    let insert = |id: i64| {
+        server
+            .psql(
+                &db.dbname,
+                &format!("INSERT INTO snap VALUES ({id}, 0, 'marker')"),
+            )
+            .unwrap();
+    };
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from PostgreSQL");
+    // A message for another connector on the same topic is not ours.
+    send_signals(kafka, &signals, "someone-else", std::slice::from_ref(&execute));
+    send_signals(
+        kafka,
+        &signals,
+        &name,
+        &[execute.clone(), signal("pause-snapshot")],
+    );
+    engine.wait_for_log("PauseSnapshot");
+    insert(-1);
+    let paused = reads(&read_until_key(kafka, &topic, -1, &mut engine));
+    assert!(
+        paused < rows as usize,
+        "paused at once: {paused} of {rows} rows read"
+    );
+    assert!(engine.terminate().success());
+
+    // The pause survives the restart: the stream goes on, the snapshot does not.
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from PostgreSQL");
+    insert(-2);
+    let records = read_until_key(kafka, &topic, -2, &mut engine);
+    assert_eq!(reads(&records), paused, "a paused snapshot reads nothing");
+
+    send_signals(kafka, &signals, &name, &[signal("resume-snapshot")]);
+    engine.wait_for_log("snapshot completed");
+    insert(-3);
+    let records = read_until_key(kafka, &topic, -3, &mut engine);
+    let per_key = reads_per_key(&records);
+    let missing: Vec<i64> = (1..=rows)
+        .filter(|id| per_key.get(id) != Some(&1))
+        .take(10)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "every row read exactly once; not: {missing:?}"
+    );
+
+    // A second snapshot, paused, then stopped: resuming it afterwards reads nothing more.
+    let before = reads(&records);
+    send_signals(kafka, &signals, &name, &[execute, signal("pause-snapshot")]);
+    engine.wait_for_log("PauseSnapshot");
+    send_signals(kafka, &signals, &name, &[signal("stop-snapshot")]);
+    engine.wait_for_log("incremental snapshot stopped");
+    send_signals(kafka, &signals, &name, &[signal("resume-snapshot")]);
+    engine.wait_for_log("ResumeSnapshot");
+    insert(-4);
+    let stopped = reads(&read_until_key(kafka, &topic, -4, &mut engine));
+    assert!(engine.terminate().success());
+    assert!(
+        stopped < before + rows as usize,
+        "the stopped snapshot did not run to its end"
+    );
+    let offset = stored_offset(kafka, &name);
+    assert!(
+        offset.get("tributary_snapshot").is_none(),
+        "no snapshot in progress is stored: {offset}"
+    );
+    assert!(
+        offset
+            .get("tributary_signal_offset")
+            .and_then(Value::as_i64)
+            >= Some(6),
+        "the channel's position is stored with the offset: {offset}"
+    );
 }

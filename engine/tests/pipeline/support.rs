@@ -246,3 +246,22 @@ pub(crate) fn read_all(kafka: &Kafka, topic: &str) -> Vec<Record> {
         }
     }
 }
+
+/// Sends signal messages to `topic` as Debezium's Kafka channel expects them: keyed by the
+/// connector's `topic.prefix`, each value `{"type": …, "data": …}`. The topic is created by
+/// the broker on first use (one partition).
+pub(crate) fn send_signals(kafka: &Kafka, topic: &str, prefix: &str, signals: &[Value]) {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", kafka.bootstrap_servers())
+        .set("linger.ms", "20")
+        .create()
+        .unwrap();
+    for signal in signals {
+        let value = signal.to_string();
+        producer
+            .send(BaseRecord::to(topic).key(prefix).payload(&value))
+            .unwrap();
+    }
+    producer.flush(DEADLINE).unwrap();
+}

@@ -46,6 +46,7 @@ use self::windowed::{OpenWindow, WATERMARK_PREFIX, read_window, tuple_key};
 use super::sink::OnCommitted;
 use super::{ChangeSource, Emitter, PipelineError, Polled};
 use crate::config::{ConnectorConfig, PostgresConfig, TableFilter};
+use crate::kafka::KafkaSignalChannel;
 use crate::postgres::{
     PgError, PgOutputOptions, ReplicationSession, SlotSnapshot, SlotState, SqlSession,
     StoredPosition, WalEvent, WalReader, WalReaderConfig, check_position, check_server,
@@ -109,6 +110,8 @@ pub struct PostgresSource {
     snapshot_config: crate::config::SnapshotConfig,
     /// Signals read in the open transaction, acted on at its commit.
     pending_signals: Vec<Signal>,
+    /// The Kafka signal channel, checked between transactions.
+    signals: Option<KafkaSignalChannel>,
 }
 
 /// How a start begins.
@@ -372,6 +375,7 @@ impl PostgresSource {
             snapshot_rows: 0,
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
+            signals: super::open_signal_channel(config, stored_json)?,
         };
         match begin {
             Begin::Exported { name, start } => {
@@ -448,6 +452,8 @@ impl PostgresSource {
             snapshot_rows: 0,
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
+            // initial_only stops after the snapshot: there is nothing to signal.
+            signals: None,
         };
         match plan.snapshot {
             SnapshotStart::None => {
@@ -598,6 +604,20 @@ impl PostgresSource {
             },
         });
         Ok(())
+    }
+
+    /// Acts on the signals the Kafka channel has received; true when there were any (the
+    /// channel's new position is then stored with the next commit).
+    fn apply_channel_signals(&mut self) -> Result<bool, PipelineError> {
+        let signals = match self.signals.as_mut() {
+            Some(channel) => channel.due_signals(),
+            None => return Ok(false),
+        };
+        let any = !signals.is_empty();
+        for signal in signals {
+            self.apply_signal(signal)?;
+        }
+        Ok(any)
     }
 
     /// Acts on a signal: starts, extends, stops, pauses or resumes an incremental snapshot.
@@ -1405,6 +1425,9 @@ impl ChangeSource for PostgresSource {
         if !self.stream && self.reader.is_none() {
             return Ok(Polled::Finished);
         }
+        if self.transaction.is_none() && self.apply_channel_signals()? {
+            return Ok(Polled::Idle);
+        }
         self.open_window()?;
         let Some(reader) = self.reader.as_mut() else {
             return Err(PipelineError::Stopped(
@@ -1454,6 +1477,9 @@ impl ChangeSource for PostgresSource {
             // Debezium's own keys, so its tools see a snapshot in progress.
             offset.insert("snapshot".into(), true.into());
             offset.insert("last_snapshot_record".into(), false.into());
+        }
+        if let Some(channel) = &self.signals {
+            channel.write_into(&mut offset);
         }
         offset
     }
