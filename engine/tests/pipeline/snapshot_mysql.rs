@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use tributary_testcontainers::{Kafka, MariaDb, MariaDbConfig, unique_name};
 
-use crate::support::{Engine, Record, read_all};
+use crate::support::{Engine, Record, read_all, send_signals};
 
 /// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
 fn table_rows() -> i64 {
@@ -615,4 +615,63 @@ fn a_mariadb_incremental_snapshot_by_signal_under_concurrent_writes_equals_the_t
             .and_then(|v| v.pointer("/payload/source/snapshot"))
             == Some(&Value::from("incremental"))
     }));
+}
+
+#[test]
+fn a_mariadb_snapshot_signalled_on_the_kafka_topic_stays_paused_across_a_restart_and_resumes() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("mykafkasig");
+    let database = create_snap(server, &db, 1_000);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        "snap",
+        &[
+            ("snapshot.mode", "no_data"),
+            ("snapshot.fetch.size", "100"),
+            ("signal.enabled.channels", "kafka"),
+        ],
+    );
+    let signals = format!("{name}-signal");
+    let topic = format!("{name}.{database}.snap");
+    let signal = |kind: &str, data: Value| serde_json::json!({"type": kind, "data": data});
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    send_signals(
+        kafka,
+        &signals,
+        &name,
+        &[
+            signal(
+                "execute-snapshot",
+                serde_json::json!({"data-collections": [format!("{database}.snap")]}),
+            ),
+            signal("pause-snapshot", Value::Null),
+        ],
+    );
+    engine.wait_for_log("PauseSnapshot");
+    assert!(engine.terminate().success());
+    let paused = reads_per_key(&read_all(kafka, &topic)).len();
+    assert!(paused < 1_000, "paused at once: {paused} rows read");
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("snapshot started");
+    send_signals(
+        kafka,
+        &signals,
+        &name,
+        &[signal("resume-snapshot", Value::Null)],
+    );
+    engine.wait_for_log("snapshot completed");
+    assert!(engine.terminate().success());
+    let reads = reads_per_key(&read_all(kafka, &topic));
+    let odd: Vec<_> = (1..=1_000)
+        .filter(|id| reads.get(id) != Some(&1))
+        .take(10)
+        .collect();
+    assert!(odd.is_empty(), "every row read once; not: {odd:?}");
 }

@@ -692,7 +692,12 @@ fn signals_on_the_kafka_topic_pause_resume_and_stop_an_incremental_snapshot_acro
     let mut engine = Engine::run(&dir, &properties);
     engine.wait_for_log("streaming from PostgreSQL");
     // A message for another connector on the same topic is not ours.
-    send_signals(kafka, &signals, "someone-else", std::slice::from_ref(&execute));
+    send_signals(
+        kafka,
+        &signals,
+        "someone-else",
+        std::slice::from_ref(&execute),
+    );
     send_signals(
         kafka,
         &signals,
