@@ -127,7 +127,7 @@ fn main() {
     let engines = [config, maria_config].map(|config| {
         let stop = Arc::clone(&stop);
         let handle = runtime.handle().clone();
-        std::thread::spawn(move || run_connector(&config, &handle, &stop))
+        std::thread::spawn(move || run_connector(&config, &handle, &stop, &Default::default()))
     });
     wait_for_slot(&postgres, &db.dbname);
     println!("== streaming; applying changes. Ctrl-C to stop.\n");

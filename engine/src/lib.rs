@@ -5,7 +5,9 @@
 pub mod config;
 pub mod failpoint;
 pub mod kafka;
+pub mod metrics_http;
 pub mod mysql;
 pub mod pipeline;
 pub mod postgres;
 pub mod registry;
+pub mod status;

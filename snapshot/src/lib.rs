@@ -9,12 +9,15 @@
 //!   kept in the source offset so it commits in the same Kafka transaction as the rows.
 //! - [`marker`]: Debezium's `source.snapshot` values (`first`, `first_in_data_collection`,
 //!   `true`, `last_in_data_collection`, `last`) for each row in delivery order.
+//! - [`meter`]: rows read against the tables' estimated sizes, rate and time left, for
+//!   logs, metrics and the CLI's progress bar.
 //! - [`window`]: the DBLog watermark window, which lets a chunk read *while* the log is
 //!   streamed be merged into the stream without going back in time (the read-only variant:
 //!   PostgreSQL snapshot visibility instead of signal-table writes).
 
 pub mod chunk;
 pub mod marker;
+pub mod meter;
 pub mod mode;
 pub mod progress;
 pub mod signal;
@@ -22,6 +25,7 @@ pub mod window;
 
 pub use chunk::{ChunkQuery, Dialect};
 pub use marker::MarkerSequence;
+pub use meter::{ProgressMeter, ProgressSummary, TableMeter};
 pub use mode::{ModeError, SnapshotMode, StartPlan};
 pub use progress::{ProgressError, SnapshotProgress, TableProgress};
 pub use signal::{Signal, SignalError};

@@ -31,6 +31,7 @@ mod error;
 pub mod mysql;
 pub mod mysql_snapshot;
 pub mod postgres;
+mod progress;
 pub mod sink;
 
 use std::sync::Arc;
@@ -48,6 +49,7 @@ use sink::{Commit, OnCommitted, SinkStage};
 
 use crate::config::{ConnectorConfig, SourceConfig, TransactionLimits};
 use crate::kafka::{KafkaSink, OffsetKey, SinkConfig, read_offset};
+use crate::status::ConnectorStatus;
 
 /// How long the processing thread waits for an event when no batch is open; bounds how
 /// quickly it notices a shutdown request.
@@ -181,11 +183,12 @@ pub fn run_connector(
     config: &ConnectorConfig,
     runtime: &tokio::runtime::Handle,
     stop: &Arc<AtomicBool>,
+    status: &Arc<ConnectorStatus>,
 ) -> Result<(), PipelineError> {
     let mut backoff = Duration::from_millis(500);
     loop {
         let started = Instant::now();
-        match run_once(config, runtime, stop) {
+        match run_once(config, runtime, stop, status) {
             Ok(()) => return Ok(()),
             Err(err) if err.is_transient() && !stop.load(Ordering::Relaxed) => {
                 tracing::warn!(connector = %config.name, error = %err, retry_in = ?backoff, "connector failed; restarting from the stored offset");
@@ -213,6 +216,7 @@ fn run_once(
     config: &ConnectorConfig,
     runtime: &tokio::runtime::Handle,
     stop: &AtomicBool,
+    status: &Arc<ConnectorStatus>,
 ) -> Result<(), PipelineError> {
     let offset_key = OffsetKey {
         connector: config.name.clone(),
@@ -238,8 +242,13 @@ fn run_once(
         .map_err(|e| PipelineError::Stopped(format!("cannot start the sink thread: {e}")))?;
     match &config.source {
         SourceConfig::Postgres(pg) => {
-            let mut source =
-                postgres::PostgresSource::start(config, pg, stored.as_ref(), runtime.clone())?;
+            let mut source = postgres::PostgresSource::start(
+                config,
+                pg,
+                stored.as_ref(),
+                runtime.clone(),
+                Arc::clone(status),
+            )?;
             let result = run_pipeline(
                 &mut source,
                 &mut transforms,
@@ -252,8 +261,13 @@ fn run_once(
             result
         }
         SourceConfig::MySql(my) => {
-            let mut source =
-                mysql::MySqlSource::start(config, my, stored.as_ref(), runtime.clone())?;
+            let mut source = mysql::MySqlSource::start(
+                config,
+                my,
+                stored.as_ref(),
+                runtime.clone(),
+                Arc::clone(status),
+            )?;
             let result = run_pipeline(
                 &mut source,
                 &mut transforms,
@@ -281,6 +295,27 @@ pub(crate) fn open_signal_channel(
         .map(|kafka| crate::kafka::KafkaSignalChannel::open(kafka, &config.topic_prefix, stored))
         .transpose()
         .map_err(PipelineError::from)
+}
+
+/// Debezium's `source.snapshot` value for the next row of a snapshot: `incremental` for
+/// every row of an incremental one, else the initial snapshot's first/true/last sequence.
+pub(crate) fn snapshot_marker(
+    markers: &mut tributary_snapshot::MarkerSequence,
+    incremental: bool,
+    place: tributary_snapshot::marker::RowPlace,
+) -> tributary_envelope::SnapshotMarker {
+    use tributary_envelope::SnapshotMarker;
+    use tributary_snapshot::marker::Marker;
+    if incremental {
+        return SnapshotMarker::Incremental;
+    }
+    match markers.next(place) {
+        Marker::First => SnapshotMarker::First,
+        Marker::FirstInDataCollection => SnapshotMarker::FirstInDataCollection,
+        Marker::True => SnapshotMarker::True,
+        Marker::LastInDataCollection => SnapshotMarker::LastInDataCollection,
+        Marker::Last => SnapshotMarker::Last,
+    }
 }
 
 /// A signal table row `(id, type, data)` as a signal.

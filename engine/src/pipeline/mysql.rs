@@ -28,8 +28,9 @@ use tributary_envelope::{
 };
 
 use super::mysql_snapshot::{
-    Chunk, ChunkReader, Job, SnapshotTable, read_chunk_at_position, snapshot_session,
+    Chunk, ChunkReader, Job, SnapshotTable, estimate_rows, read_chunk_at_position, snapshot_session,
 };
+use super::progress::SnapshotReport;
 use super::sink::OnCommitted;
 use super::{ChangeSource, Emitter, PipelineError, Polled};
 use crate::config::{ConnectorConfig, HistoryStoreConfig, MySqlConfig, TableFilter};
@@ -40,7 +41,8 @@ use crate::mysql::schema::{
     KafkaHistoryConfig, KafkaSchemaHistoryStore, SchemaHistory, SchemaHistoryStore,
     SnapshotLocking, TableId, open_consistent_snapshot, read_server_schema,
 };
-use tributary_snapshot::marker::{Marker, RowPlace};
+use crate::status::ConnectorStatus;
+use tributary_snapshot::marker::RowPlace;
 use tributary_snapshot::progress::SnapshotKind;
 use tributary_snapshot::{MarkerSequence, Signal, SnapshotMode, SnapshotProgress};
 
@@ -86,6 +88,8 @@ pub struct MySqlSource {
     pending_signals: Vec<Signal>,
     /// The Kafka signal channel, checked between transactions.
     signals: Option<KafkaSignalChannel>,
+    /// Where snapshot progress is published.
+    status: Arc<ConnectorStatus>,
 }
 
 /// A running initial snapshot.
@@ -96,7 +100,7 @@ struct Snapshot {
     read: SnapshotRead,
     /// When the snapshot started (`source.ts_ms` of its records).
     started: EpochNanos,
-    rows: u64,
+    report: SnapshotReport,
 }
 
 /// How a snapshot's chunks are read.
@@ -183,6 +187,7 @@ impl MySqlSource {
         my: &MySqlConfig,
         stored: Option<&Map<String, Json>>,
         runtime: tokio::runtime::Handle,
+        status: Arc<ConnectorStatus>,
     ) -> Result<Self, PipelineError> {
         let stored_map = stored;
         let stored_progress = match stored {
@@ -272,7 +277,7 @@ impl MySqlSource {
                     // The data and the schema come from one consistent snapshot at the
                     // position the stream will start from.
                     let tracked = tracked_tables(&filter, &config.snapshot);
-                    let (conn, schema) = runtime
+                    let (mut conn, schema) = runtime
                         .block_on(open_consistent_snapshot(
                             &my.connect,
                             &*tracked,
@@ -288,6 +293,10 @@ impl MySqlSource {
                     let jobs = (0..tables.len())
                         .map(|table| Job { table, after: None })
                         .collect();
+                    let estimates = runtime.block_on(estimate_rows(&mut conn, &tables));
+                    let report = SnapshotReport::start(Arc::clone(&status), &progress, |name| {
+                        estimate_in(&estimates, name)
+                    });
                     let _guard = runtime.enter();
                     let reader = ChunkReader::start(conn, Arc::clone(&tables), jobs);
                     tracing::info!(tables = tables.len(), file = %schema.offset.file, pos = schema.offset.pos, "snapshot started tables={} threads=1 resumed=false", tables.len());
@@ -297,7 +306,7 @@ impl MySqlSource {
                         markers: MarkerSequence::new(false),
                         read: SnapshotRead::Consistent(reader),
                         started: super::postgres::now(),
-                        rows: 0,
+                        report,
                     });
                     // Stored at once with the (empty) progress: a crash before the first
                     // chunk's commit must not look like a finished snapshot.
@@ -329,6 +338,7 @@ impl MySqlSource {
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
             signals: super::open_signal_channel(config, stored_map)?,
+            status,
         };
         if let Some(progress) = windowed_progress {
             source.begin_windowed(progress)?;
@@ -357,10 +367,14 @@ impl MySqlSource {
                 Some(table)
             })
             .collect();
-        let conn = self
+        let mut conn = self
             .runtime
             .block_on(snapshot_session(&self.reader_config.0))
             .map_err(mysql_error)?;
+        let estimates = self.runtime.block_on(estimate_rows(&mut conn, &tables));
+        let report = SnapshotReport::start(Arc::clone(&self.status), &progress, |name| {
+            estimate_in(&estimates, name)
+        });
         let resumed = progress.rows > 0;
         tracing::info!(
             tables = progress.tables.len(),
@@ -376,7 +390,7 @@ impl MySqlSource {
                 pending: None,
             },
             started: super::postgres::now(),
-            rows: 0,
+            report,
         });
         Ok(())
     }
@@ -434,12 +448,13 @@ impl MySqlSource {
                     && let Some(snapshot) = self.snapshot.as_mut()
                 {
                     snapshot.progress.stop(tables.as_deref());
+                    snapshot.report.follow(&snapshot.progress);
                     if let SnapshotRead::Windowed { pending, .. } = &mut snapshot.read {
                         *pending = None;
                     }
                     if snapshot.progress.is_done() {
                         tracing::info!("incremental snapshot stopped");
-                        self.finish_snapshot()?;
+                        self.finish_snapshot(false)?;
                     }
                 }
             }
@@ -448,6 +463,7 @@ impl MySqlSource {
                     && let Some(snapshot) = self.snapshot.as_mut()
                 {
                     snapshot.progress.paused = matches!(signal, Signal::PauseSnapshot);
+                    snapshot.report.follow(&snapshot.progress);
                 }
             }
             Signal::Log(message) => tracing::info!(%message, "log signal"),
@@ -487,7 +503,7 @@ impl MySqlSource {
         };
         if snapshot.progress.is_done() {
             // No captured table: nothing to read.
-            self.finish_snapshot()?;
+            self.finish_snapshot(true)?;
             return Ok(Polled::Idle);
         }
         let chunks = match &mut snapshot.read {
@@ -510,7 +526,7 @@ impl MySqlSource {
         let file = self.offset.file.clone();
         self.deliver_chunk(&chunk, &file, self.offset.pos, emitter)?;
         if self.snapshot.as_ref().is_some_and(|s| s.progress.is_done()) {
-            self.finish_snapshot()?;
+            self.finish_snapshot(true)?;
         }
         Ok(Polled::Event)
     }
@@ -533,7 +549,7 @@ impl MySqlSource {
         }
         if pending.is_none() {
             let Some(next) = snapshot.progress.tables.first() else {
-                self.finish_snapshot()?;
+                self.finish_snapshot(true)?;
                 return Ok(Polled::Idle);
             };
             let Some(index) = snapshot.tables.iter().position(|t| t.name() == next.table) else {
@@ -581,22 +597,27 @@ impl MySqlSource {
             self.deliver_chunk(chunk, &at.file, at.pos, emitter)?;
         }
         if self.snapshot.as_ref().is_some_and(|s| s.progress.is_done()) {
-            self.finish_snapshot()?;
+            self.finish_snapshot(true)?;
         }
         Ok(Polled::Event)
     }
 
     /// The snapshot is read: start the stream at its position (or stop, `initial_only`).
-    fn finish_snapshot(&mut self) -> Result<(), PipelineError> {
-        let rows = self.snapshot.as_ref().map_or(0, |s| s.rows);
-        let windowed = matches!(
-            self.snapshot.take(),
-            Some(Snapshot {
-                read: SnapshotRead::Windowed { .. },
-                ..
-            })
-        );
-        tracing::info!(rows, "snapshot completed rows={rows}");
+    fn finish_snapshot(&mut self, completed: bool) -> Result<(), PipelineError> {
+        let Some(snapshot) = self.snapshot.take() else {
+            return Ok(());
+        };
+        let windowed = matches!(snapshot.read, SnapshotRead::Windowed { .. });
+        let summary = snapshot.report.end(completed);
+        if completed {
+            tracing::info!(
+                rows = summary.rows_done,
+                seconds = summary.elapsed.as_secs_f64(),
+                rows_per_second = summary.rows_per_second.round() as u64,
+                "snapshot completed rows={}",
+                summary.rows_done
+            );
+        }
         if windowed {
             return Ok(());
         }
@@ -673,21 +694,15 @@ impl MySqlSource {
                     position: format!("snapshot of {name}"),
                     detail: e.to_string(),
                 })?;
-            let marker = if snapshot.progress.kind == SnapshotKind::Incremental {
-                SnapshotMarker::Incremental
-            } else {
-                match snapshot.markers.next(RowPlace {
+            let marker = super::snapshot_marker(
+                &mut snapshot.markers,
+                snapshot.progress.kind == SnapshotKind::Incremental,
+                RowPlace {
                     first_in_table: before == 0 && place == 0,
                     last_in_table: chunk.last && place + 1 == chunk.rows.len(),
                     last_table,
-                }) {
-                    Marker::First => SnapshotMarker::First,
-                    Marker::FirstInDataCollection => SnapshotMarker::FirstInDataCollection,
-                    Marker::True => SnapshotMarker::True,
-                    Marker::LastInDataCollection => SnapshotMarker::LastInDataCollection,
-                    Marker::Last => SnapshotMarker::Last,
-                }
-            };
+                },
+            );
             let change = RowChange {
                 op: Operation::Read,
                 before: None,
@@ -718,7 +733,6 @@ impl MySqlSource {
             }
         }
         let delivered = chunk.rows.len() as u64;
-        snapshot.rows += delivered;
         snapshot
             .progress
             .delivered(&name, delivered, chunk.last_key.clone());
@@ -726,6 +740,9 @@ impl MySqlSource {
             snapshot.progress.finished(&name);
             tracing::info!(table = %name, rows = before + delivered, remaining_tables = snapshot.progress.tables.len(), "snapshot of table done");
         }
+        snapshot
+            .report
+            .delivered(&name, delivered, chunk.last, snapshot.progress.paused);
         Ok(())
     }
 
@@ -1001,4 +1018,9 @@ impl MySqlSource {
             }
         }
     }
+}
+
+/// The server's row estimate for table `name`.
+fn estimate_in(estimates: &[(String, u64)], name: &str) -> Option<u64> {
+    estimates.iter().find(|(t, _)| t == name).map(|(_, n)| *n)
 }

@@ -355,3 +355,30 @@ fn key_text(row: &mysql_async::Row, key_index: &[usize]) -> Result<Vec<String>, 
         })
         .collect()
 }
+
+/// The server's row estimates (`information_schema.TABLES.TABLE_ROWS`, InnoDB's sampled
+/// count) for `tables`, as `(database.table, rows)`. For progress only: an error leaves
+/// the estimates out rather than failing the snapshot.
+pub async fn estimate_rows(
+    conn: &mut mysql_async::Conn,
+    tables: &[SnapshotTable],
+) -> Vec<(String, u64)> {
+    let mut estimates = Vec::with_capacity(tables.len());
+    for table in tables {
+        let row: Result<Option<Option<u64>>, _> = conn
+            .exec_first(
+                "SELECT TABLE_ROWS FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                (&table.id.database, &table.id.table),
+            )
+            .await;
+        match row {
+            Ok(Some(Some(rows))) => estimates.push((table.name(), rows)),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!(table = %table.name(), error = %e, "no row estimate");
+            }
+        }
+    }
+    estimates
+}

@@ -11,7 +11,7 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::Value;
 use tributary_testcontainers::{Kafka, PgConfig, Postgres, unique_name};
 
-use crate::support::{DEADLINE, Engine, Record, read_all, send_signals};
+use crate::support::{DEADLINE, Engine, Record, read_all, scrape_metrics, send_signals};
 
 /// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
 fn table_rows() -> i64 {
@@ -714,14 +714,34 @@ fn signals_on_the_kafka_topic_pause_resume_and_stop_an_incremental_snapshot_acro
     assert!(engine.terminate().success());
 
     // The pause survives the restart: the stream goes on, the snapshot does not.
-    let mut engine = Engine::run(&dir, &properties);
+    let (mut engine, metrics) = Engine::run_with_metrics(&dir, &properties);
     engine.wait_for_log("streaming from PostgreSQL");
     insert(-2);
     let records = read_until_key(kafka, &topic, -2, &mut engine);
     assert_eq!(reads(&records), paused, "a paused snapshot reads nothing");
+    let scraped = scrape_metrics(metrics);
+    let label = format!("{{connector=\"{name}\"}}");
+    for expected in [
+        format!("tributary_snapshot_running{label} 1"),
+        format!("tributary_snapshot_paused{label} 1"),
+        format!("tributary_snapshot_remaining_tables{label} 1"),
+    ] {
+        assert!(scraped.contains(&expected), "{expected} in:\n{scraped}");
+    }
 
     send_signals(kafka, &signals, &name, &[signal("resume-snapshot")]);
     engine.wait_for_log("snapshot completed");
+    let log = engine.log();
+    assert!(
+        log.contains("snapshot progress: ") && log.contains("rows_per_second="),
+        "the log reports progress:\n{log}"
+    );
+    let scraped = scrape_metrics(metrics);
+    assert!(
+        scraped.contains(&format!("tributary_snapshot_running{label} 0"))
+            && scraped.contains(&format!("tributary_snapshot_completed_total{label} 1")),
+        "{scraped}"
+    );
     insert(-3);
     let records = read_until_key(kafka, &topic, -3, &mut engine);
     let per_key = reads_per_key(&records);

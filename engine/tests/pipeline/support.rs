@@ -32,6 +32,23 @@ impl Engine {
         properties: &[(String, String)],
         env: &[(&str, &str)],
     ) -> Self {
+        Self::run_with(dir, properties, env, &[])
+    }
+
+    /// [`run`](Self::run) serving metrics; returns the engine and the metrics port.
+    pub(crate) fn run_with_metrics(dir: &Path, properties: &[(String, String)]) -> (Self, u16) {
+        let port = tributary_testcontainers::free_port().unwrap();
+        let listen = format!("127.0.0.1:{port}");
+        let engine = Self::run_with(dir, properties, &[], &["--metrics-listen", &listen]);
+        (engine, port)
+    }
+
+    fn run_with(
+        dir: &Path,
+        properties: &[(String, String)],
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
         let config = dir.join("connector.properties");
         let mut file = std::fs::File::create(&config).unwrap();
         for (key, value) in properties {
@@ -41,6 +58,7 @@ impl Engine {
         let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
             .arg("run")
             .arg(&config)
+            .args(args)
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
@@ -264,4 +282,26 @@ pub(crate) fn send_signals(kafka: &Kafka, topic: &str, prefix: &str, signals: &[
             .unwrap();
     }
     producer.flush(DEADLINE).unwrap();
+}
+
+/// `GET /metrics` from an engine started with [`Engine::run_with_metrics`].
+pub(crate) fn scrape_metrics(port: u16) -> String {
+    use std::io::Read;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).unwrap();
+            assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+            return response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no metrics listener on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

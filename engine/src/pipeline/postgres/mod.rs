@@ -30,7 +30,7 @@ use tributary_envelope::{
     SourcePosition, Value,
 };
 
-use tributary_snapshot::marker::{Marker, RowPlace};
+use tributary_snapshot::marker::RowPlace;
 use tributary_snapshot::mode::{PositionLost, SnapshotStart, Stored};
 use tributary_snapshot::progress::SnapshotKind;
 use tributary_snapshot::window::RecentXids;
@@ -43,6 +43,7 @@ use self::snapshot::{
     import_snapshot,
 };
 use self::windowed::{OpenWindow, WATERMARK_PREFIX, read_window, tuple_key};
+use super::progress::SnapshotReport;
 use super::sink::OnCommitted;
 use super::{ChangeSource, Emitter, PipelineError, Polled};
 use crate::config::{ConnectorConfig, PostgresConfig, TableFilter};
@@ -53,6 +54,7 @@ use crate::postgres::{
     connect_replication, ensure_publication, ensure_slot, pgoutput_protocol_for, spawn_wal_reader,
     split_data_row,
 };
+use crate::status::ConnectorStatus;
 
 /// A captured (or deliberately ignored) table at its current schema version.
 struct Table {
@@ -104,8 +106,8 @@ pub struct PostgresSource {
     status_interval: Duration,
     /// The last transactions streamed, to detect a window read that raced a commit.
     recent: RecentXids,
-    /// Snapshot rows delivered by this run (for the log).
-    snapshot_rows: u64,
+    /// Where snapshot progress is published.
+    status: Arc<ConnectorStatus>,
     /// `snapshot.*` and `signal.data.collection`.
     snapshot_config: crate::config::SnapshotConfig,
     /// Signals read in the open transaction, acted on at its commit.
@@ -150,6 +152,7 @@ struct Snapshot {
     progress: SnapshotProgress,
     markers: MarkerSequence,
     read: SnapshotRead,
+    report: SnapshotReport,
 }
 
 /// How its chunks are read.
@@ -210,6 +213,7 @@ impl PostgresSource {
         pg: &PostgresConfig,
         stored_json: Option<&Map<String, Json>>,
         runtime: tokio::runtime::Handle,
+        status: Arc<ConnectorStatus>,
     ) -> Result<Self, PipelineError> {
         let stored = stored_json.map(PgOffset::from_json).transpose()?;
         let stored_progress = match stored_json {
@@ -230,6 +234,7 @@ impl PostgresSource {
                 stored_progress,
                 stored_state,
                 runtime,
+                status,
             );
         }
         let rt = runtime.clone();
@@ -372,7 +377,7 @@ impl PostgresSource {
             stream: true,
             status_interval: pg.status_interval,
             recent: RecentXids::new(64),
-            snapshot_rows: 0,
+            status: Arc::clone(&status),
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
             signals: super::open_signal_channel(config, stored_json)?,
@@ -409,6 +414,7 @@ impl PostgresSource {
         stored_progress: Option<SnapshotProgress>,
         stored_state: Stored,
         runtime: tokio::runtime::Handle,
+        status: Arc<ConnectorStatus>,
     ) -> Result<Self, PipelineError> {
         let plan = SnapshotMode::InitialOnly
             .plan(stored_state, true)
@@ -449,7 +455,7 @@ impl PostgresSource {
             stream: false,
             status_interval: pg.status_interval,
             recent: RecentXids::new(64),
-            snapshot_rows: 0,
+            status: Arc::clone(&status),
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
             // initial_only stops after the snapshot: there is nothing to signal.
@@ -552,11 +558,15 @@ impl PostgresSource {
                 jobs,
             )
         };
+        let report = SnapshotReport::start(Arc::clone(&self.status), &progress, |name| {
+            estimate_of(&tables, name)
+        });
         self.snapshot = Some(Snapshot {
             tables,
             progress,
             markers: MarkerSequence::new(resumed),
             read: SnapshotRead::Exported(readers),
+            report,
         });
         Ok(())
     }
@@ -593,10 +603,14 @@ impl PostgresSource {
             resumed,
             "snapshot started (while streaming, in watermark windows)"
         );
+        let report = SnapshotReport::start(Arc::clone(&self.status), &progress, |name| {
+            estimate_of(&tables, name)
+        });
         self.snapshot = Some(Snapshot {
             tables,
             progress,
             markers: MarkerSequence::new(resumed),
+            report,
             read: SnapshotRead::Windowed {
                 session,
                 open: None,
@@ -666,6 +680,7 @@ impl PostgresSource {
                     && let Some(snapshot) = self.snapshot.as_mut()
                 {
                     snapshot.progress.stop(tables.as_deref());
+                    snapshot.report.follow(&snapshot.progress);
                     if let SnapshotRead::Windowed { open, .. } = &mut snapshot.read
                         && open.as_ref().is_some_and(|o| {
                             snapshot
@@ -678,7 +693,7 @@ impl PostgresSource {
                     }
                     if snapshot.progress.is_done() {
                         tracing::info!("incremental snapshot stopped");
-                        self.finish_snapshot()?;
+                        self.finish_snapshot(false)?;
                     }
                 }
             }
@@ -687,6 +702,7 @@ impl PostgresSource {
                     && let Some(snapshot) = self.snapshot.as_mut()
                 {
                     snapshot.progress.paused = matches!(signal, Signal::PauseSnapshot);
+                    snapshot.report.follow(&snapshot.progress);
                 }
             }
             Signal::Log(message) => tracing::info!(%message, "log signal"),
@@ -1091,31 +1107,27 @@ impl PostgresSource {
         let mut columns: Vec<Option<&[u8]>> = Vec::new();
         for (pos, &i) in indices.iter().enumerate() {
             let Some(row) = rows.get(i) else { continue };
-            let marker = if incremental {
-                SnapshotMarker::Incremental
-            } else {
-                match snapshot.markers.next(RowPlace {
+            let marker = super::snapshot_marker(
+                &mut snapshot.markers,
+                incremental,
+                RowPlace {
                     first_in_table: before == 0 && pos == 0,
                     last_in_table: last && pos + 1 == indices.len(),
                     last_table,
-                }) {
-                    Marker::First => SnapshotMarker::First,
-                    Marker::FirstInDataCollection => SnapshotMarker::FirstInDataCollection,
-                    Marker::True => SnapshotMarker::True,
-                    Marker::LastInDataCollection => SnapshotMarker::LastInDataCollection,
-                    Marker::Last => SnapshotMarker::Last,
-                }
-            };
+                },
+            );
             split_data_row(row, &mut columns)?;
             self.emit_read(oid, &name, &columns, marker, emitter)?;
         }
         let delivered = indices.len() as u64;
-        self.snapshot_rows += delivered;
         snapshot.progress.delivered(&name, delivered, range_end);
         if last {
             snapshot.progress.finished(&name);
             tracing::info!(table = %name, rows = before + delivered, remaining_tables = snapshot.progress.tables.len(), "snapshot of table done");
         }
+        snapshot
+            .report
+            .delivered(&name, delivered, last, snapshot.progress.paused);
         Ok(())
     }
 
@@ -1242,19 +1254,28 @@ impl PostgresSource {
                 .map(|()| Polled::Event)
             }
         };
-        if snapshot.progress.is_done() {
-            self.finish_snapshot()?;
-        } else {
-            self.snapshot = Some(snapshot);
+        let done = snapshot.progress.is_done();
+        self.snapshot = Some(snapshot);
+        if done {
+            self.finish_snapshot(true)?;
         }
         result
     }
 
     /// The snapshot is complete: start the stream it hands over to (or nothing, for
     /// `initial_only`).
-    fn finish_snapshot(&mut self) -> Result<(), PipelineError> {
-        self.snapshot = None;
-        tracing::info!(rows = self.snapshot_rows, "snapshot completed");
+    fn finish_snapshot(&mut self, completed: bool) -> Result<(), PipelineError> {
+        if let Some(snapshot) = self.snapshot.take() {
+            let summary = snapshot.report.end(completed);
+            if completed {
+                tracing::info!(
+                    rows = summary.rows_done,
+                    seconds = summary.elapsed.as_secs_f64(),
+                    rows_per_second = summary.rows_per_second.round() as u64,
+                    "snapshot completed"
+                );
+            }
+        }
         if let Some(pending) = self.pending_stream.take() {
             self.start_streaming(pending.session, pending.start, &pending.options)?;
         } else if !self.stream {
@@ -1352,10 +1373,10 @@ impl PostgresSource {
             }
             None => Ok(()),
         };
-        if snapshot.progress.is_done() {
-            self.finish_snapshot()?;
-        } else {
-            self.snapshot = Some(snapshot);
+        let done = snapshot.progress.is_done();
+        self.snapshot = Some(snapshot);
+        if done {
+            self.finish_snapshot(true)?;
         }
         result.map(|()| true)
     }
@@ -1505,4 +1526,12 @@ impl ChangeSource for PostgresSource {
             });
         }))
     }
+}
+
+/// The database's row estimate for table `name` of a snapshot.
+fn estimate_of(tables: &[SnapshotTable], name: &str) -> Option<u64> {
+    tables
+        .iter()
+        .find(|t| t.name() == name)
+        .and_then(|t| t.estimated_rows)
 }

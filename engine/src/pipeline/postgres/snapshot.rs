@@ -32,6 +32,8 @@ pub struct SnapshotTable {
     pub key_index: Vec<usize>,
     /// How its chunks are queried.
     pub query: ChunkQuery,
+    /// `pg_class.reltuples`, when the table was ever analyzed or vacuumed.
+    pub estimated_rows: Option<u64>,
 }
 
 impl SnapshotTable {
@@ -126,7 +128,8 @@ pub async fn captured_tables(
             "SELECT c.oid, n.nspname, c.relname, a.attname, a.atttypid, a.atttypmod, \
              COALESCE((SELECT k.position FROM pg_index i, \
                        unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position) \
-                       WHERE i.indrelid = c.oid AND i.indisprimary AND k.attnum = a.attnum), 0) \
+                       WHERE i.indrelid = c.oid AND i.indisprimary AND k.attnum = a.attnum), 0), \
+             c.reltuples::bigint \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 \
                   AND NOT a.attisdropped AND a.attgenerated = '' \
@@ -167,6 +170,8 @@ pub async fn captured_tables(
                         select_override: config.select_override(&full_name).map(str::to_owned),
                         condition: None,
                     },
+                    // -1: never analyzed.
+                    estimated_rows: u64::try_from(number(7)).ok(),
                 },
                 Vec::new(),
             ));
