@@ -15,6 +15,7 @@
 //! Not yet emitted: the public schema-change topic (`<topic.prefix>`), transaction metadata
 //! records, `include.query`.
 
+use crate::mysql::client::{MySqlError, PreflightError, check_server};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -201,6 +202,30 @@ impl MySqlSource {
                 position: "the stored MySQL offset".to_owned(),
                 detail: e.to_string(),
             })?;
+        let mode = config.snapshot.mode;
+        // when_needed/always: a stored position the server has purged means a new
+        // snapshot, as for a new connector (the other modes fail when the reader starts,
+        // naming the purged file or GTIDs).
+        let position_lost = match &stored {
+            Some(offset) if matches!(mode, SnapshotMode::WhenNeeded | SnapshotMode::Always) => {
+                match runtime.block_on(check_server(&my.connect, offset, my.reader.prefer_gtid)) {
+                    Err(MySqlError::Preflight(
+                        lost @ (PreflightError::FilePurged { .. }
+                        | PreflightError::GtidPurged { .. }),
+                    )) => {
+                        tracing::warn!(reason = %lost, mode = mode.name(), "the stored position is gone; taking a new snapshot");
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        let (stored, stored_progress) = if position_lost {
+            (None, None)
+        } else {
+            (stored, stored_progress)
+        };
         let mut store: Box<dyn SchemaHistoryStore + Send> = match &my.history {
             HistoryStoreConfig::Kafka {
                 bootstrap_servers,
@@ -226,7 +251,6 @@ impl MySqlSource {
                 ..HistoryOptions::capture_all(config.topic_prefix.clone())
             }
         };
-        let mode = config.snapshot.mode;
         // A snapshot that was interrupted (its progress is stored), or that
         // `snapshot.mode=always` asks for on a restart, is read while streaming.
         let windowed = match (&stored, stored_progress) {
@@ -252,7 +276,11 @@ impl MySqlSource {
                 // A history without an offset: an earlier first start was stopped after
                 // recording the schema and before its first Kafka commit. Nothing was
                 // delivered, so start where that schema was captured (its first record).
-                let records = store.records().map_err(history_error)?;
+                let records = if position_lost {
+                    Vec::new()
+                } else {
+                    store.records().map_err(history_error)?
+                };
                 if let Some(first) = records.first() {
                     let position = first.position.clone();
                     tracing::info!(file = %position.file, pos = position.pos, "no stored offset: resuming from the schema history's first position");

@@ -675,3 +675,101 @@ fn a_mariadb_snapshot_signalled_on_the_kafka_topic_stays_paused_across_a_restart
         .collect();
     assert!(odd.is_empty(), "every row read once; not: {odd:?}");
 }
+
+#[test]
+fn mariadb_when_needed_snapshots_again_after_the_binlog_is_purged() {
+    // Its own server: purging the binlog would pull it from under other tests.
+    let server = MariaDb::start().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("mypurged");
+    let database = create_snap(&server, &db, 300);
+    let dir = tempdir(&name);
+    let properties = connector(
+        &db,
+        kafka,
+        &name,
+        "snap",
+        &[
+            ("snapshot.mode", "when_needed"),
+            ("snapshot.fetch.size", "100"),
+        ],
+    );
+    let topic = format!("{name}.{database}.snap");
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    assert!(engine.terminate().success());
+
+    // While the connector is down: a change it never sees, then the binlog holding it
+    // (and the stored position) is purged.
+    server
+        .sql(&format!(
+            "INSERT INTO `{database}`.snap VALUES (5000, 7, 'while down'); FLUSH BINARY LOGS;"
+        ))
+        .unwrap();
+    let newest = server.sql("SHOW MASTER STATUS").unwrap();
+    let newest = newest.split_whitespace().next().unwrap().to_owned();
+    // MariaDB keeps a file until its binlog checkpoint has passed it: retry until only
+    // the newest is left.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while server.sql("SHOW BINARY LOGS").unwrap().lines().count() > 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the binlog was not purged"
+        );
+        server
+            .sql(&format!("PURGE BINARY LOGS TO '{newest}'"))
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("snapshot completed");
+    server
+        .sql(&format!(
+            "UPDATE `{database}`.snap SET n = 8 WHERE id = 5000"
+        ))
+        .unwrap();
+    let log = engine.log();
+    let records = read_until_sentinel_or(kafka, &topic, &mut engine, 5000, "u");
+    assert!(engine.terminate().success());
+    assert!(
+        log.contains("the stored position is gone; taking a new snapshot"),
+        "{log}"
+    );
+    let reads = reads_per_key(&records);
+    assert_eq!(
+        reads.get(&5000),
+        Some(&1),
+        "the purged change comes with the new snapshot"
+    );
+    let twice = (1..=300).filter(|id| reads.get(id) == Some(&2)).count();
+    assert_eq!(twice, 300, "every row again in the new snapshot");
+    let streamed = records
+        .iter()
+        .any(|r| r.op() == Some("u") && r.field("after", "n") == Some(&Value::from(8)));
+    assert!(streamed, "streaming goes on after the new snapshot");
+}
+
+/// Reads `topic` until a record with `op` for key `id` arrived.
+fn read_until_sentinel_or(
+    kafka: &Kafka,
+    topic: &str,
+    engine: &mut Engine,
+    id: i64,
+    op: &str,
+) -> Vec<Record> {
+    let deadline = std::time::Instant::now() + crate::support::DEADLINE;
+    loop {
+        engine.assert_running();
+        let records = read_all(kafka, topic);
+        if records
+            .iter()
+            .any(|r| r.op() == Some(op) && r.field("after", "id") == Some(&Value::from(id)))
+        {
+            return records;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {op} for {id}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
