@@ -23,11 +23,12 @@
     missing_docs
 )]
 
-use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tributary_testcontainers::{Kafka, PgConfig, Postgres, unique_name};
+
+mod common;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -68,11 +69,7 @@ fn snapshot_with_tributary(
     fetch: u64,
 ) -> (Duration, String) {
     let name = unique_name("pgsnapbench");
-    let dir = std::env::temp_dir().join(&name);
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("connector.properties");
-    let mut file = std::fs::File::create(&config).unwrap();
-    for (key, value) in [
+    let mut properties: Vec<(String, String)> = [
         ("name", name.clone()),
         (
             "connector.class",
@@ -90,68 +87,16 @@ fn snapshot_with_tributary(
         ("snapshot.mode", "initial_only".to_owned()),
         ("snapshot.max.threads", threads.to_string()),
         ("snapshot.fetch.size", fetch.to_string()),
-    ] {
-        writeln!(file, "{key}={value}").unwrap();
-    }
-    // Extra connector properties, `k=v;k=v` (converters, transaction sizes).
-    for pair in std::env::var("PG_SNAPSHOT_PROPERTIES")
-        .unwrap_or_default()
-        .split(';')
-    {
-        if pair.contains('=') {
-            writeln!(file, "{pair}").unwrap();
-        }
-    }
-    let log = dir.join("engine.log");
-    // `PG_SNAPSHOT_WRAPPER='perf record -g -o /tmp/snap.perf --'` profiles the engine.
-    let wrapper = std::env::var("PG_SNAPSHOT_WRAPPER").unwrap_or_default();
-    let mut words = wrapper.split_whitespace();
-    let mut command = match words.next() {
-        Some(program) => {
-            let mut command = Command::new(program);
-            command.args(words).arg(env!("CARGO_BIN_EXE_tributary"));
-            command
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_tributary")),
-    };
-    let mut child = command
-        .arg("run")
-        .arg(&config)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
-    let deadline = Instant::now() + Duration::from_secs(1800);
-    let started = loop {
-        if read_log().contains("snapshot started") {
-            break Instant::now();
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!(
-                "tributary exited with {status} before its snapshot:\n{}",
-                read_log()
-            );
-        }
-        assert!(Instant::now() < deadline, "no snapshot:\n{}", read_log());
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "snapshot unfinished:\n{}",
-            read_log()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let elapsed = started.elapsed();
-    let text = read_log();
-    assert!(status.success(), "tributary failed: {status}\n{text}");
-    (elapsed, text)
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    properties.extend(common::extra_properties("PG_SNAPSHOT_PROPERTIES"));
+    common::snapshot_with_tributary(
+        &std::env::temp_dir().join(&name),
+        &properties,
+        &std::env::var("PG_SNAPSHOT_WRAPPER").unwrap_or_default(),
+    )
 }
 
 fn main() {
@@ -197,6 +142,22 @@ fn main() {
     );
 
     let rate = |time: Duration| rows as f64 / time.as_secs_f64();
+    // The sink's limit for records like these: the mean size of the snapshot's records,
+    // written by Kafka's own producer tool in transactions of about the engine's length.
+    let topic = log
+        .lines()
+        .find_map(|l| l.split("connector=").nth(1))
+        .map(|n| n.split_whitespace().next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    let table_topic = format!("{topic}.public.snapbench");
+    let size = common::mean_record_size(&kafka.bootstrap_servers(), &table_topic, 2_000);
+    let sink_time = common::kafka_producer_baseline(&kafka.bootstrap_servers(), rows, size, 100);
+    println!(
+        "pg_snapshot: kafka ProducerPerformance (transactional, lz4, acks=all) {rows} records of \
+         {size} B in {sink_time:.2?}: {:.0} records/s; tributary / sink limit = {:.2}",
+        rate(sink_time),
+        rate(tributary_time) / rate(sink_time)
+    );
     println!(
         "pg_snapshot: tributary (threads={threads}, fetch={fetch}, JSON into Kafka) {rows} rows \
          in {tributary_time:.2?}: {:.0} rows/s",
