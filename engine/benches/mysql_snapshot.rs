@@ -133,11 +133,13 @@ fn main() {
         .map(|n| n.split_whitespace().next().unwrap_or_default().to_owned())
         .unwrap_or_default();
     let table_topic = format!("{topic}.{database}.snapbench");
-    let size = common::mean_record_size(&kafka.bootstrap_servers(), &table_topic, 2_000);
-    let sink_time = common::kafka_producer_baseline(&kafka.bootstrap_servers(), rows, size, 100);
+    let payloads = std::env::temp_dir().join(format!("{topic}-payloads"));
+    let size = common::sample_payloads(&kafka.bootstrap_servers(), &table_topic, 2_000, &payloads);
+    let sink_time =
+        common::kafka_producer_baseline(&kafka.bootstrap_servers(), rows, &payloads, 100);
     println!(
-        "mysql_snapshot: kafka ProducerPerformance (transactional, lz4, acks=all) {rows} records of \
-         {size} B in {sink_time:.2?}: {:.0} records/s; tributary / sink limit = {:.2}",
+        "mysql_snapshot: kafka ProducerPerformance (transactional, lz4, acks=all) {rows} values \
+         of the snapshot's (mean {size} B) in {sink_time:.2?}: {:.0} records/s; tributary / sink limit = {:.2}",
         rate(sink_time),
         rate(tributary_time) / rate(sink_time)
     );

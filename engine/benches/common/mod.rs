@@ -79,14 +79,21 @@ pub(crate) fn snapshot_with_tributary(
     (elapsed, text)
 }
 
-/// The mean key + value size of the first `sample` records of `topic` (read_committed).
-pub(crate) fn mean_record_size(bootstrap: &str, topic: &str, sample: usize) -> usize {
+/// Writes the values of the first `sample` records of `topic` (read_committed) to `path`,
+/// one per line (JsonConverter output has no newlines), for Kafka's producer tool to send
+/// as its payloads; returns their mean size.
+pub(crate) fn sample_payloads(
+    bootstrap: &str,
+    topic: &str,
+    sample: usize,
+    path: &std::path::Path,
+) -> usize {
     use rdkafka::Message;
     use rdkafka::config::ClientConfig;
     use rdkafka::consumer::{BaseConsumer, Consumer};
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
-        .set("group.id", "tributary-bench-sizer")
+        .set("group.id", "tributary-bench-sampler")
         .set("isolation.level", "read_committed")
         .create()
         .unwrap();
@@ -95,24 +102,31 @@ pub(crate) fn mean_record_size(bootstrap: &str, topic: &str, sample: usize) -> u
         .add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
         .unwrap();
     consumer.assign(&assignment).unwrap();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let (mut bytes, mut n) = (0usize, 0usize);
     let deadline = Instant::now() + Duration::from_secs(60);
     while n < sample && Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            bytes += m.key().map_or(0, <[u8]>::len) + m.payload().map_or(0, <[u8]>::len);
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200))
+            && let Some(value) = m.payload()
+        {
+            out.write_all(value).unwrap();
+            out.write_all(b"\n").unwrap();
+            bytes += value.len();
             n += 1;
         }
     }
+    out.flush().unwrap();
     bytes / n.max(1)
 }
 
 /// The sink's own limit: Kafka's producer performance tool (from the jars the test broker
-/// runs on) writing `records` records of `size` bytes into a new topic, idempotent, acks=all,
-/// lz4, in transactions of about `transaction_ms`. Returns the time it reports taking.
+/// runs on) sending `records` values drawn from `payloads` (the snapshot's own records, so
+/// they compress alike) into a new topic, idempotent, acks=all, lz4, in transactions of
+/// about `transaction_ms`. Returns the time its reported rate implies (JVM start excluded).
 pub(crate) fn kafka_producer_baseline(
     bootstrap: &str,
     records: u64,
-    size: usize,
+    payloads: &std::path::Path,
     transaction_ms: u64,
 ) -> Duration {
     let libs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -126,7 +140,9 @@ pub(crate) fn kafka_producer_baseline(
         .arg(format!("{}/*", libs.display()))
         .arg("org.apache.kafka.tools.ProducerPerformance")
         .args(["--topic", &topic, "--num-records", &records.to_string()])
-        .args(["--record-size", &size.to_string(), "--throughput", "-1"])
+        .arg("--payload-file")
+        .arg(payloads)
+        .args(["--throughput", "-1"])
         .args(["--transaction-duration-ms", &transaction_ms.to_string()])
         .args(["--transactional-id", &topic])
         .arg("--producer-props")
@@ -145,7 +161,7 @@ pub(crate) fn kafka_producer_baseline(
         output.status.success(),
         "ProducerPerformance failed: {output:?}"
     );
-    // The last line: "N records sent, R records/sec (…)"; the JVM start is not the sink's.
+    // The last line: "N records sent, R records/sec (…)".
     let text = String::from_utf8_lossy(&output.stdout);
     let rate = text
         .lines()
