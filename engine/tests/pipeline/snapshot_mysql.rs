@@ -197,7 +197,7 @@ fn mariadb_initial_snapshot_under_concurrent_writes_equals_the_table() {
     writes.join().unwrap();
     engine.wait_for_log("streaming from the binlog");
     // The sentinel is the workload's last write: once it arrived, everything did.
-    let deadline = std::time::Instant::now() + crate::support::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::support::deadline();
     let records = loop {
         let records = read_all(kafka, &topic);
         let done = records.iter().any(|r| {
@@ -336,7 +336,7 @@ fn a_snapshot_row_is_typed_like_the_streamed_row_of_the_same_values() {
 
 /// Reads `topic` until the sentinel row (`id = -1`) arrived; everything committed.
 fn read_until_sentinel(kafka: &Kafka, topic: &str, engine: &mut Engine) -> Vec<Record> {
-    let deadline = std::time::Instant::now() + crate::support::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::support::deadline();
     loop {
         let records = read_all(kafka, topic);
         if records.iter().any(|r| {
@@ -759,7 +759,7 @@ fn read_until_sentinel_or(
     id: i64,
     op: &str,
 ) -> Vec<Record> {
-    let deadline = std::time::Instant::now() + crate::support::DEADLINE;
+    let deadline = std::time::Instant::now() + crate::support::deadline();
     loop {
         engine.assert_running();
         let records = read_all(kafka, topic);

@@ -11,7 +11,7 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::Value;
 use tributary_testcontainers::{Kafka, PgConfig, Postgres, unique_name};
 
-use crate::support::{DEADLINE, Engine, Record, read_all, scrape_metrics, send_signals};
+use crate::support::{Engine, Record, read_all, scrape_metrics, send_signals};
 
 /// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
 fn table_rows() -> i64 {
@@ -130,8 +130,8 @@ fn read_until_key(kafka: &Kafka, topic: &str, sentinel: i64, engine: &mut Engine
         .add_partition_offset(topic, 0, Offset::Beginning)
         .unwrap();
     consumer.assign(&assignment).unwrap();
-    let json = |b: Option<&[u8]>| b.map(|b| serde_json::from_slice::<Value>(b).unwrap());
-    let deadline = Instant::now() + DEADLINE * 2;
+    let json = |b: Option<&[u8]>| b.map(crate::support::parse_record_json);
+    let deadline = Instant::now() + crate::support::deadline() * 2;
     let mut seen = Vec::new();
     loop {
         engine.assert_running();
