@@ -12,17 +12,31 @@ use crate::status::ConnectorStatus;
 /// The longest request head read; a scrape's is a few hundred bytes.
 const MAX_REQUEST: usize = 8 * 1024;
 
+/// How long one request may take.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves `status` as Prometheus text on `listener` until the task is dropped.
 pub async fn serve_metrics(listener: TcpListener, status: Arc<ConnectorStatus>, connector: String) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                tracing::debug!(error = %e, "metrics listener: accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
         };
         let status = Arc::clone(&status);
         let connector = connector.clone();
         tokio::spawn(async move {
-            if let Err(e) = answer(stream, &status, &connector).await {
-                tracing::debug!(error = %e, "metrics request failed");
+            // A client that never finishes its request must not hold a task forever.
+            let answered =
+                tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, &status, &connector)).await;
+            match answered {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::debug!(error = %e, "metrics request failed"),
+                Err(_) => tracing::debug!("metrics request timed out"),
             }
         });
     }

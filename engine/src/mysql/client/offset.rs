@@ -249,8 +249,16 @@ impl PositionTracker {
             match kind {
                 Kind::Rotate { file, pos } => {
                     if self.txn.is_none() {
-                        self.file.clone_from(file);
-                        self.next_pos = *pos;
+                        if *file == self.file {
+                            // The artificial ROTATE a dump started by GTID begins with names
+                            // the file at position 4: it must not move the offset back
+                            // (a stop before the first event would store a position before
+                            // the schema history's snapshot).
+                            self.next_pos = self.next_pos.max(*pos);
+                        } else {
+                            self.file.clone_from(file);
+                            self.next_pos = *pos;
+                        }
                     }
                 }
                 Kind::TxnStart(gtid) => {
@@ -423,6 +431,29 @@ mod tests {
         assert_eq!((v[5].offset.pos, v[5].offset.event), (280, 0));
         // The next transaction is not skipped.
         assert!(t.on_event(&header(310, 30), &[gtid(6, false)]).forward);
+    }
+
+    #[test]
+    fn the_artificial_rotate_of_a_gtid_start_does_not_move_the_offset_back() {
+        let start = BinlogOffset::at_file("b.1", 7_000);
+        let mut t = PositionTracker::new(&start, None, None, None);
+        t.on_event(
+            &header(0, 40),
+            &[Kind::Rotate {
+                file: "b.1".to_owned(),
+                pos: 4,
+            }],
+        );
+        assert_eq!((t.offset().file.as_str(), t.offset().pos), ("b.1", 7_000));
+        // A rotate to another file moves there.
+        t.on_event(
+            &header(0, 40),
+            &[Kind::Rotate {
+                file: "b.2".to_owned(),
+                pos: 4,
+            }],
+        );
+        assert_eq!((t.offset().file.as_str(), t.offset().pos), ("b.2", 4));
     }
 
     #[test]
