@@ -626,11 +626,18 @@ async fn two_phase_prepare_commit_rollback_and_stream_prepare() {
     let summary = summarize_streaming(&messages);
     // The large prepared transaction is streamed in several blocks, then Stream Prepare.
     let streamed = summary
-        .strip_prefix("bRIPKbIPrSRIE")
+        .strip_prefix("bRIPKbIPr")
         .and_then(|rest| rest.strip_suffix("pK"))
         .unwrap_or_else(|| panic!("{summary}"));
+    // Each block: Stream Start, inserts, Stream Stop. The server may announce the relation
+    // again inside a block (after a cache invalidation), so `R` may come before any insert.
     assert!(
-        streamed.split_terminator("SIE").all(str::is_empty),
+        !streamed.is_empty()
+            && streamed.split_terminator('E').all(|block| {
+                block.strip_prefix('S').is_some_and(|body| {
+                    body.contains('I') && body.chars().all(|c| c == 'R' || c == 'I')
+                })
+            }),
         "{summary}"
     );
 
