@@ -199,6 +199,31 @@ fn kinds(messages: &[Message<'_>]) -> String {
         .collect()
 }
 
+/// The captured messages that line up with `expected` (one message kind letter each).
+///
+/// PostgreSQL may announce a relation (Relation, and Type for its user-defined column
+/// types) again at any point: every relcache invalidation, including ones caused by
+/// unrelated activity on the server, makes pgoutput resend the schema before the next row.
+/// Such extra announcements are skipped; any other difference fails the test.
+fn aligned<'m, 'a>(messages: &'m [Message<'a>], expected: &str) -> Vec<&'m Message<'a>> {
+    let actual = kinds(messages);
+    let mut wanted = expected.chars().peekable();
+    let mut kept = Vec::with_capacity(expected.len());
+    for (message, kind) in messages.iter().zip(actual.chars()) {
+        if wanted.peek() == Some(&kind) {
+            wanted.next();
+            kept.push(message);
+        } else if kind != 'R' && kind != 'Y' {
+            panic!("message kinds {actual} do not match {expected} (extra {kind})");
+        }
+    }
+    assert!(
+        wanted.peek().is_none(),
+        "message kinds {actual} do not match {expected} (missing messages)"
+    );
+    kept
+}
+
 fn text(value: Option<TupleValue<'_>>) -> Option<&str> {
     match value {
         Some(TupleValue::Text(t)) => Some(std::str::from_utf8(t).unwrap()),
@@ -259,7 +284,7 @@ async fn dml_relation_type_truncate_and_messages() {
     // (full identity), transactional message, non-transactional message (no Begin),
     // insert after ALTER TABLE (Type and Relation sent again), truncate (TRUNCATE
     // invalidates both tables' cached schema, so Type and two Relations precede T).
-    assert_eq!(kinds(&messages), "BYRIICBUCBUCBDCBRIUDCBMCMBYRICBYRRTC");
+    let expected = aligned(&messages, "BYRIICBUCBUCBDCBRIUDCBMCMBYRICBYRRTC");
 
     let person = oid(&client, "person").await;
     let audit = oid(&client, "audit").await;
@@ -293,7 +318,7 @@ async fn dml_relation_type_truncate_and_messages() {
         }
     }
 
-    let Message::Type(t) = &messages[1] else {
+    let Message::Type(t) = expected[1] else {
         panic!()
     };
     assert_eq!(
@@ -302,7 +327,7 @@ async fn dml_relation_type_truncate_and_messages() {
     );
     assert_eq!(cache.type_info(mood).unwrap().name, "mood");
 
-    let Message::Relation(r) = &messages[2] else {
+    let Message::Relation(r) = expected[2] else {
         panic!()
     };
     assert_eq!((r.oid, r.namespace, r.name), (person, "public", "person"));
@@ -322,13 +347,13 @@ async fn dml_relation_type_truncate_and_messages() {
         ]
     );
 
-    let Message::Insert(ins) = &messages[3] else {
+    let Message::Insert(ins) = expected[3] else {
         panic!()
     };
     assert_eq!(ins.relation_oid, person);
     let values: Vec<_> = ins.new.iter().map(|v| text(Some(v))).collect();
     assert_eq!(values, [Some("1"), Some("Ann"), Some("happy"), None]);
-    let Message::Insert(ins) = &messages[4] else {
+    let Message::Insert(ins) = expected[4] else {
         panic!()
     };
     assert_eq!(
@@ -337,7 +362,7 @@ async fn dml_relation_type_truncate_and_messages() {
     );
 
     // Non-key update: no old tuple; the untouched external note is 'u'.
-    let Message::Update(u) = &messages[7] else {
+    let Message::Update(u) = expected[7] else {
         panic!()
     };
     assert_eq!(u.old, None);
@@ -345,7 +370,7 @@ async fn dml_relation_type_truncate_and_messages() {
     assert_eq!(u.new.get(3), Some(TupleValue::UnchangedToast));
 
     // Key-changing update: old key 'K' with the key column set and the others null.
-    let Message::Update(u) = &messages[10] else {
+    let Message::Update(u) = expected[10] else {
         panic!()
     };
     let Some(OldTuple::Key(key)) = u.old else {
@@ -362,13 +387,13 @@ async fn dml_relation_type_truncate_and_messages() {
     );
     assert_eq!(text(u.new.get(0)), Some("3"));
 
-    let Message::Delete(d) = &messages[13] else {
+    let Message::Delete(d) = expected[13] else {
         panic!()
     };
     assert!(matches!(d.old, OldTuple::Key(k) if k.get(0) == Some(TupleValue::Text(b"3"))));
 
     // REPLICA IDENTITY FULL: whole old rows 'O'.
-    let Message::Relation(r) = &messages[16] else {
+    let Message::Relation(r) = expected[16] else {
         panic!()
     };
     assert_eq!((r.oid, r.replica_identity), (audit, ReplicaIdentity::Full));
@@ -376,7 +401,7 @@ async fn dml_relation_type_truncate_and_messages() {
         r.columns.iter().all(|c| c.is_key()),
         "FULL marks every column as key"
     );
-    let Message::Update(u) = &messages[18] else {
+    let Message::Update(u) = expected[18] else {
         panic!()
     };
     let Some(OldTuple::Full(old)) = u.old else {
@@ -386,12 +411,12 @@ async fn dml_relation_type_truncate_and_messages() {
         (text(old.get(1)), text(u.new.get(1))),
         (Some("a"), Some("b"))
     );
-    let Message::Delete(d) = &messages[19] else {
+    let Message::Delete(d) = expected[19] else {
         panic!()
     };
     assert!(matches!(d.old, OldTuple::Full(o) if o.get(1) == Some(TupleValue::Text(b"b"))));
 
-    let Message::Message(m) = &messages[22] else {
+    let Message::Message(m) = expected[22] else {
         panic!()
     };
     assert!(m.transactional());
@@ -400,20 +425,20 @@ async fn dml_relation_type_truncate_and_messages() {
         ("tributary", &b"in a transaction"[..])
     );
     assert!(m.lsn.is_valid());
-    let Message::Message(m) = &messages[24] else {
+    let Message::Message(m) = expected[24] else {
         panic!()
     };
     assert!(!m.transactional());
     assert_eq!((m.prefix, m.content), ("tributary", &[0x00, 0xff][..]));
 
     // ALTER TABLE: the new Relation replaces the cached one.
-    let Message::Relation(r) = &messages[27] else {
+    let Message::Relation(r) = expected[27] else {
         panic!()
     };
     assert_eq!(r.columns.len(), 5);
     let info = cache.require(person).unwrap();
     assert_eq!(info.columns.last().unwrap().name, "age");
-    let Message::Insert(ins) = &messages[28] else {
+    let Message::Insert(ins) = expected[28] else {
         panic!()
     };
     let row: Vec<_> = info
@@ -432,7 +457,7 @@ async fn dml_relation_type_truncate_and_messages() {
         ]
     );
 
-    let truncated_relations: BTreeSet<_> = messages[32..34]
+    let truncated_relations: BTreeSet<_> = expected[32..34]
         .iter()
         .map(|m| match m {
             Message::Relation(r) => r.oid,
@@ -440,7 +465,7 @@ async fn dml_relation_type_truncate_and_messages() {
         })
         .collect();
     assert_eq!(truncated_relations, BTreeSet::from([person, child]));
-    let Message::Truncate(t) = &messages[34] else {
+    let Message::Truncate(t) = expected[34] else {
         panic!()
     };
     assert!(t.cascade() && t.restart_identity());
@@ -468,15 +493,15 @@ const BINARY_ORIGIN: Scenario = Scenario {
 async fn binary_values_and_replication_origin() {
     let (_client, captured) = capture(&BINARY_ORIGIN).await;
     let messages = decode_all(BINARY_ORIGIN.proto_version, &captured.messages);
-    assert_eq!(kinds(&messages), "BORIC");
-    let Message::Origin(o) = &messages[1] else {
+    let expected = aligned(&messages, "BORIC");
+    let Message::Origin(o) = expected[1] else {
         panic!()
     };
     assert_eq!(
         (o.name, o.commit_lsn),
         ("upstream", "0/ABCDEF".parse().unwrap())
     );
-    let Message::Insert(ins) = &messages[3] else {
+    let Message::Insert(ins) = expected[3] else {
         panic!()
     };
     assert_eq!(
