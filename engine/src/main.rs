@@ -9,9 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use tributary::config::{ConnectorConfig, properties};
+use tributary::kafka::send_signal;
 use tributary::metrics_http::serve_metrics;
 use tributary::pipeline::run_connector;
 use tributary::status::ConnectorStatus;
@@ -46,6 +48,18 @@ enum Command {
         #[arg(long)]
         metrics_listen: Option<std::net::SocketAddr>,
     },
+    /// Send a signal to a running connector through its Kafka signal topic: start, pause,
+    /// resume or stop an incremental snapshot without writing to the database. The
+    /// connector must read that channel (`signal.enabled.channels` includes `kafka`).
+    Signal {
+        /// The connector configuration file (the one `tributary run` was given).
+        config: PathBuf,
+        #[command(subcommand)]
+        action: SignalAction,
+        /// How long to wait for Kafka, in seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout_secs: u64,
+    },
     /// Check a connector configuration and print it with secrets masked.
     Validate {
         /// The connector configuration file.
@@ -53,6 +67,78 @@ enum Command {
     },
     /// Print the version.
     Version,
+}
+
+/// The signals `tributary signal` sends (Debezium's signal types).
+#[derive(Debug, Subcommand)]
+#[allow(clippy::enum_variant_names)] // the variants are Debezium's signal names, as typed
+enum SignalAction {
+    /// Start an incremental snapshot of tables (added to a running one's queue).
+    ExecuteSnapshot {
+        /// Full table names, comma-separated: `schema.table` (PostgreSQL) or
+        /// `database.table` (MySQL/MariaDB).
+        #[arg(long, value_delimiter = ',', required = true)]
+        tables: Vec<String>,
+        /// Read only the rows of a table matching a SQL condition: `TABLE=CONDITION`,
+        /// e.g. `public.orders=status = 'open'`. Repeatable.
+        #[arg(long = "condition", value_parser = parse_condition)]
+        conditions: Vec<(String, String)>,
+    },
+    /// Stop the incremental snapshot, or only drop some tables from it.
+    StopSnapshot {
+        /// Tables to drop, comma-separated; all when omitted.
+        #[arg(long, value_delimiter = ',')]
+        tables: Vec<String>,
+    },
+    /// Pause the incremental snapshot; streaming goes on.
+    PauseSnapshot,
+    /// Resume a paused incremental snapshot.
+    ResumeSnapshot,
+}
+
+impl SignalAction {
+    /// The signal's type and `data`, in Debezium's layout.
+    fn to_message(&self) -> (&'static str, Option<serde_json::Value>) {
+        use serde_json::json;
+        match self {
+            SignalAction::ExecuteSnapshot { tables, conditions } => {
+                let mut data = json!({"data-collections": tables, "type": "incremental"});
+                if !conditions.is_empty() {
+                    data["additional-conditions"] = conditions
+                        .iter()
+                        .map(|(table, filter)| json!({"data-collection": table, "filter": filter}))
+                        .collect();
+                }
+                ("execute-snapshot", Some(data))
+            }
+            SignalAction::StopSnapshot { tables } if tables.is_empty() => {
+                ("stop-snapshot", Some(json!({"type": "incremental"})))
+            }
+            SignalAction::StopSnapshot { tables } => (
+                "stop-snapshot",
+                Some(json!({"data-collections": tables, "type": "incremental"})),
+            ),
+            SignalAction::PauseSnapshot => ("pause-snapshot", None),
+            SignalAction::ResumeSnapshot => ("resume-snapshot", None),
+        }
+    }
+}
+
+/// `TABLE=CONDITION`, split at the first `=`; the table must be a full name (`a.b`, no
+/// spaces) so that a condition typed without its table (`id >= 3`) is refused, not misread.
+fn parse_condition(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((table, condition))
+            if table.contains('.')
+                && !table.contains(char::is_whitespace)
+                && !condition.trim().is_empty() =>
+        {
+            Ok((table.to_owned(), condition.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "'{text}' is not TABLE=CONDITION (e.g. public.orders=id > 100)"
+        )),
+    }
 }
 
 fn main() -> ExitCode {
@@ -72,6 +158,14 @@ fn main() -> ExitCode {
             }
             Err(message) => fail(&message),
         },
+        Command::Signal {
+            config,
+            action,
+            timeout_secs,
+        } => match load(&config) {
+            Ok(connector) => signal(&connector, &action, Duration::from_secs(timeout_secs)),
+            Err(message) => fail(&message),
+        },
         Command::Run {
             config,
             metrics_listen,
@@ -85,6 +179,40 @@ fn main() -> ExitCode {
 fn load(path: &std::path::Path) -> Result<ConnectorConfig, String> {
     let properties = properties::load_file(path).map_err(|e| e.to_string())?;
     ConnectorConfig::from_properties(properties).map_err(|e| e.to_string())
+}
+
+fn signal(config: &ConnectorConfig, action: &SignalAction, timeout: Duration) -> ExitCode {
+    let Some(channel) = &config.snapshot.kafka_signals else {
+        return fail(&format!(
+            "connector '{}' reads no Kafka signals: add kafka to signal.enabled.channels \
+             (e.g. signal.enabled.channels=source,kafka) and restart it",
+            config.name
+        ));
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    let (kind, data) = action.to_message();
+    match runtime.block_on(send_signal(
+        channel,
+        &config.topic_prefix,
+        kind,
+        data.as_ref(),
+        timeout,
+    )) {
+        Ok(sent) => {
+            println_out(&format!(
+                "{kind} sent to {} at offset {} for connector '{}'",
+                sent.topic, sent.offset, config.name
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
 }
 
 fn run(config: &ConnectorConfig, metrics_listen: Option<std::net::SocketAddr>) -> ExitCode {
@@ -238,4 +366,78 @@ fn println_out(line: &str) {
 fn fail(message: &str) -> ExitCode {
     tracing::error!("{message}");
     ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tributary_snapshot::Signal;
+
+    fn parsed(args: &[&str]) -> Signal {
+        let cli = Cli::try_parse_from(
+            ["tributary", "signal", "c.properties"]
+                .iter()
+                .chain(args)
+                .copied(),
+        )
+        .unwrap();
+        let Command::Signal { action, .. } = cli.command else {
+            panic!("not a signal command")
+        };
+        let (kind, data) = action.to_message();
+        let value = serde_json::json!({"type": kind, "data": data});
+        Signal::from_message("test", value.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn signal_commands_become_the_signals_the_connector_parses() {
+        assert_eq!(
+            parsed(&[
+                "execute-snapshot",
+                "--tables",
+                "public.a,public.b",
+                "--condition",
+                "public.b=note = 'x=y'",
+            ]),
+            Signal::ExecuteSnapshot {
+                tables: vec![
+                    ("public.a".into(), None),
+                    ("public.b".into(), Some("note = 'x=y'".into())),
+                ]
+            }
+        );
+        assert_eq!(
+            parsed(&["stop-snapshot"]),
+            Signal::StopSnapshot { tables: None }
+        );
+        assert_eq!(
+            parsed(&["stop-snapshot", "--tables", "shop.orders"]),
+            Signal::StopSnapshot {
+                tables: Some(vec!["shop.orders".into()])
+            }
+        );
+        assert_eq!(parsed(&["pause-snapshot"]), Signal::PauseSnapshot);
+        assert_eq!(parsed(&["resume-snapshot"]), Signal::ResumeSnapshot);
+    }
+
+    #[test]
+    fn a_condition_without_a_table_is_refused_with_an_example() {
+        let err = Cli::try_parse_from([
+            "tributary",
+            "signal",
+            "c.properties",
+            "execute-snapshot",
+            "--tables",
+            "public.a",
+            "--condition",
+            "id >= 3",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("TABLE=CONDITION"), "{err}");
+        let err = Cli::try_parse_from(["tributary", "signal", "c.properties", "execute-snapshot"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--tables"), "{err}");
+    }
 }

@@ -187,3 +187,36 @@ fn an_unsupported_signal_channel_is_refused_with_the_alternative() {
     assert!(text.contains("signal.enabled.channels"), "{text}");
     assert!(text.contains("'jmx'") && text.contains("kafka"), "{text}");
 }
+
+#[test]
+fn snapshot_locking_defaults_to_minimal_accepts_none_and_refuses_extended() {
+    let base = [
+        ("name", "shop-connector"),
+        ("connector.class", "mariadb"),
+        ("database.hostname", "db"),
+        ("database.user", "cdc"),
+        ("topic.prefix", "shop"),
+        ("bootstrap.servers", "kafka:9092"),
+        ("schema.history.internal.kafka.topic", "shop-history"),
+    ];
+    let locking = |extra: &[(&'static str, &'static str)]| {
+        let pairs: Vec<_> = base.iter().chain(extra).copied().collect();
+        ConnectorConfig::from_properties(props(&pairs)).map(|c| match c.source {
+            SourceConfig::MySql(my) => my.snapshot_locking,
+            SourceConfig::Postgres(_) => panic!("mysql expected"),
+        })
+    };
+    use crate::mysql::schema::SnapshotLocking;
+    assert_eq!(locking(&[]).unwrap(), SnapshotLocking::Global);
+    assert_eq!(
+        locking(&[("snapshot.locking.mode", "none")]).unwrap(),
+        SnapshotLocking::None
+    );
+    let text = locking(&[("snapshot.locking.mode", "extended")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("snapshot.locking.mode") && text.contains("'extended'"),
+        "{text}"
+    );
+}

@@ -50,6 +50,15 @@ pub enum PipelineError {
     /// The source ended the stream unexpectedly, or a thread could not start.
     #[error("{0}")]
     Stopped(String),
+    /// MySQL/MariaDB or the schema history failed; `transient` is that error's own verdict
+    /// (e.g. a missing privilege is definite).
+    #[error("{message}")]
+    MySql {
+        /// The error, with what was being done.
+        message: String,
+        /// Whether restarting can help.
+        transient: bool,
+    },
     /// The stored snapshot progress cannot be read.
     #[error(transparent)]
     SnapshotProgress(#[from] tributary_snapshot::ProgressError),
@@ -64,6 +73,7 @@ impl PipelineError {
             PipelineError::PostgresPreflight(e) => e.is_transient(),
             PipelineError::Convert(e) => e.is_transient(),
             PipelineError::Stopped(_) => true,
+            PipelineError::MySql { transient, .. } => *transient,
             PipelineError::Config(_)
             | PipelineError::Position(_)
             | PipelineError::Offset(_)

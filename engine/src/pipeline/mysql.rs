@@ -39,8 +39,8 @@ use crate::kafka::KafkaSignalChannel;
 use crate::mysql::client::{BinlogOffset, BinlogReader, start_binlog_reader};
 use crate::mysql::schema::{
     BinlogPosition, CapturedTable, DdlOutcome, FileSchemaHistoryStore, HistoryOptions,
-    KafkaHistoryConfig, KafkaSchemaHistoryStore, SchemaHistory, SchemaHistoryStore,
-    SnapshotLocking, TableId, open_consistent_snapshot, read_server_schema,
+    KafkaHistoryConfig, KafkaSchemaHistoryStore, SchemaHistory, SchemaHistoryStore, TableId,
+    open_consistent_snapshot, read_server_schema,
 };
 use crate::status::ConnectorStatus;
 use tributary_snapshot::marker::RowPlace;
@@ -172,12 +172,36 @@ fn new_history(
     Ok(history)
 }
 
-fn history_error(e: impl std::fmt::Display) -> PipelineError {
-    PipelineError::Stopped(format!("schema history: {e}"))
+/// A source-side error that knows whether a retry can help: an access-denied or a
+/// malformed history must stop the connector with its message, not restart it forever.
+trait RetryVerdict: std::fmt::Display {
+    fn is_transient(&self) -> bool;
 }
 
-fn mysql_error(e: impl std::fmt::Display) -> PipelineError {
-    PipelineError::Stopped(format!("mysql: {e}"))
+impl RetryVerdict for MySqlError {
+    fn is_transient(&self) -> bool {
+        MySqlError::is_transient(self)
+    }
+}
+
+impl RetryVerdict for crate::mysql::schema::SchemaError {
+    fn is_transient(&self) -> bool {
+        crate::mysql::schema::SchemaError::is_transient(self)
+    }
+}
+
+fn history_error(e: impl RetryVerdict) -> PipelineError {
+    PipelineError::MySql {
+        message: format!("schema history: {e}"),
+        transient: e.is_transient(),
+    }
+}
+
+fn mysql_error(e: impl RetryVerdict) -> PipelineError {
+    PipelineError::MySql {
+        message: format!("mysql: {e}"),
+        transient: e.is_transient(),
+    }
 }
 
 impl MySqlSource {
@@ -296,7 +320,7 @@ impl MySqlSource {
                         .block_on(read_server_schema(
                             &my.connect,
                             &*tracked,
-                            SnapshotLocking::Global,
+                            my.snapshot_locking,
                         ))
                         .map_err(history_error)?;
                     let history = new_history(options, store.as_mut(), &schema)?;
@@ -309,7 +333,7 @@ impl MySqlSource {
                         .block_on(open_consistent_snapshot(
                             &my.connect,
                             &*tracked,
-                            SnapshotLocking::Global,
+                            my.snapshot_locking,
                         ))
                         .map_err(history_error)?;
                     let history = new_history(options, store.as_mut(), &schema)?;

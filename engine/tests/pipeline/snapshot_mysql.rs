@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use tributary_testcontainers::{Kafka, MariaDb, MariaDbConfig, unique_name};
 
-use crate::support::{Engine, Record, read_all, send_signals};
+use crate::support::{Engine, Record, read_all, signal_cli};
 
 /// Rows in the snapshotted table (`SNAPSHOT_TEST_ROWS` overrides it).
 fn table_rows() -> i64 {
@@ -518,6 +518,56 @@ fn mariadb_initial_only_snapshots_and_stops() {
 }
 
 #[test]
+fn without_reload_the_minimal_lock_is_refused_with_the_fix_and_locking_none_snapshots() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("mynolock");
+    let database = create_snap(server, &db, 300);
+    // A locked-down replication user: no RELOAD, so no FLUSH TABLES WITH READ LOCK.
+    let user = name.clone();
+    server
+        .sql(&format!(
+            "CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'; \
+             GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '{user}'@'%';"
+        ))
+        .unwrap();
+    let as_user = |extra: &[(&str, &str)]| {
+        let mut properties = connector(&db, kafka, &name, "snap", extra);
+        for (key, value) in &mut properties {
+            match key.as_str() {
+                "database.user" => *value = user.clone(),
+                "database.password" => *value = "pw".to_owned(),
+                _ => {}
+            }
+        }
+        properties
+    };
+    let dir = tempdir(&name);
+    let (status, log) =
+        Engine::run(&dir, &as_user(&[("snapshot.mode", "initial_only")])).wait_for_exit_with_log();
+    assert!(!status.success(), "{log}");
+    assert!(
+        log.contains("RELOAD") && log.contains("snapshot.locking.mode=none"),
+        "the error names the privilege and the way out:\n{log}"
+    );
+
+    let (status, log) = Engine::run(
+        &dir,
+        &as_user(&[
+            ("snapshot.mode", "initial_only"),
+            ("snapshot.locking.mode", "none"),
+        ]),
+    )
+    .wait_for_exit_with_log();
+    assert!(status.success(), "{log}");
+    let topic = format!("{name}.{database}.snap");
+    let reads = reads_per_key(&read_all(kafka, &topic));
+    assert_eq!(reads.len(), 300);
+    assert!(reads.values().all(|n| *n == 1));
+}
+
+#[test]
 fn mariadb_always_snapshots_again_on_every_start() {
     let server = MariaDb::shared().unwrap();
     let kafka = Kafka::shared().unwrap();
@@ -636,23 +686,18 @@ fn a_mariadb_snapshot_signalled_on_the_kafka_topic_stays_paused_across_a_restart
             ("signal.enabled.channels", "kafka"),
         ],
     );
-    let signals = format!("{name}-signal");
     let topic = format!("{name}.{database}.snap");
-    let signal = |kind: &str, data: Value| serde_json::json!({"type": kind, "data": data});
     let mut engine = Engine::run(&dir, &properties);
     engine.wait_for_log("streaming from the binlog");
-    send_signals(
-        kafka,
-        &signals,
-        &name,
-        &[
-            signal(
-                "execute-snapshot",
-                serde_json::json!({"data-collections": [format!("{database}.snap")]}),
-            ),
-            signal("pause-snapshot", Value::Null),
-        ],
+    assert!(engine.terminate().success());
+    // Sent by the CLI, as an operator would, while the connector is down: it reads both
+    // at its next start, so the pause lands before any chunk.
+    signal_cli(
+        &dir,
+        &["execute-snapshot", "--tables", &format!("{database}.snap")],
     );
+    signal_cli(&dir, &["pause-snapshot"]);
+    let mut engine = Engine::run(&dir, &properties);
     engine.wait_for_log("PauseSnapshot");
     assert!(engine.terminate().success());
     let paused = reads_per_key(&read_all(kafka, &topic)).len();
@@ -660,12 +705,7 @@ fn a_mariadb_snapshot_signalled_on_the_kafka_topic_stays_paused_across_a_restart
 
     let mut engine = Engine::run(&dir, &properties);
     engine.wait_for_log("snapshot started");
-    send_signals(
-        kafka,
-        &signals,
-        &name,
-        &[signal("resume-snapshot", Value::Null)],
-    );
+    signal_cli(&dir, &["resume-snapshot"]);
     engine.wait_for_log("snapshot completed");
     assert!(engine.terminate().success());
     let reads = reads_per_key(&read_all(kafka, &topic));

@@ -291,6 +291,24 @@ pub(crate) fn send_signals(kafka: &Kafka, topic: &str, prefix: &str, signals: &[
     producer.flush(deadline()).unwrap();
 }
 
+/// Runs `tributary signal <config> <args…>` on the configuration [`Engine::run`] wrote to
+/// `dir`, and asserts it succeeded.
+pub(crate) fn signal_cli(dir: &Path, args: &[&str]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .arg("signal")
+        .arg(dir.join("connector.properties"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "tributary signal {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" sent to "), "{stdout}");
+}
+
 /// `GET /metrics` from an engine started with [`Engine::run_with_metrics`].
 pub(crate) fn scrape_metrics(port: u16) -> String {
     use std::io::Read;

@@ -122,8 +122,8 @@ pub async fn open_consistent_snapshot(
                 .await
                 .map_err(|e| {
                     MySqlError::sql(
-                        "FLUSH TABLES WITH READ LOCK (needs the RELOAD privilege, or set the \
-                         snapshot locking to none)",
+                        "FLUSH TABLES WITH READ LOCK (needs the RELOAD privilege; or set \
+                         snapshot.locking.mode=none when no DDL runs during the snapshot's start)",
                         e,
                     )
                 })?;
