@@ -10,4 +10,5 @@ pub mod mysql;
 pub mod pipeline;
 pub mod postgres;
 pub mod registry;
+pub mod runtime;
 pub mod status;

@@ -16,6 +16,7 @@ use tributary::config::{ConnectorConfig, properties};
 use tributary::kafka::send_signal;
 use tributary::metrics_http::serve_metrics;
 use tributary::pipeline::run_connector;
+use tributary::runtime::serve::{ServeOptions, serve};
 use tributary::status::ConnectorStatus;
 
 /// Change data capture from PostgreSQL and MySQL/MariaDB into Kafka, exactly once, with
@@ -59,6 +60,21 @@ enum Command {
         /// How long to wait for Kafka, in seconds.
         #[arg(long, default_value_t = 30)]
         timeout_secs: u64,
+    },
+    /// Run the REST runtime: connectors are registered, inspected, paused, stopped and
+    /// restarted over Kafka Connect's REST API (`/connectors`, …) and kept in a state
+    /// directory, so a restarted node resumes them.
+    Serve {
+        /// Worker properties: `listeners`, `tributary.state.dir`, and defaults for every
+        /// connector (`bootstrap.servers`, `offset.storage.topic`, converters, …).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Listen here instead of `listeners` (default 127.0.0.1:8083).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Keep connector configurations and states here (default ./tributary-state).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
     },
     /// Check a connector configuration and print it with secrets masked.
     Validate {
@@ -164,6 +180,18 @@ fn main() -> ExitCode {
             timeout_secs,
         } => match load(&config) {
             Ok(connector) => signal(&connector, &action, Duration::from_secs(timeout_secs)),
+            Err(message) => fail(&message),
+        },
+        Command::Serve {
+            config,
+            listen,
+            state_dir,
+        } => match serve(&ServeOptions {
+            worker_config: config,
+            listen,
+            state_dir,
+        }) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(message) => fail(&message),
         },
         Command::Run {

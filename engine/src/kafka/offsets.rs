@@ -133,6 +133,42 @@ pub fn read_offset(
     }
 }
 
+/// Writes (`Some`) or deletes (`None`, a tombstone) the offset stored under `key`, outside
+/// any transaction; for the REST offsets endpoints, which require the connector to be
+/// stopped so that no transactional writer races this one. Returns once Kafka has it.
+pub async fn write_offset(
+    bootstrap_servers: &str,
+    topic: &str,
+    key: &OffsetKey,
+    value: Option<&Map<String, Value>>,
+    timeout: Duration,
+) -> Result<(), SinkError> {
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers)
+        .set("enable.idempotence", "true")
+        .set("message.timeout.ms", timeout.as_millis().to_string())
+        .create()
+        .map_err(|e| SinkError::Unavailable {
+            action: "create offsets writer",
+            detail: e.to_string(),
+        })?;
+    let key_bytes = key.to_bytes();
+    let payload = value.map(|v| Value::Object(v.clone()).to_string());
+    let mut record: FutureRecord<'_, Vec<u8>, String> = FutureRecord::to(topic).key(&key_bytes);
+    if let Some(payload) = &payload {
+        record = record.payload(payload);
+    }
+    producer
+        .send(record, timeout)
+        .await
+        .map_err(|(e, _)| SinkError::Unavailable {
+            action: "write offset",
+            detail: e.to_string(),
+        })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

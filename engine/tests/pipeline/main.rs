@@ -7,6 +7,7 @@
 
 mod mysql;
 mod postgres;
+mod rest;
 mod snapshot_mysql;
 mod snapshot_pg;
 mod support;

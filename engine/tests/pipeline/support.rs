@@ -50,21 +50,44 @@ impl Engine {
         (engine, port)
     }
 
+    /// Starts `tributary serve` (the REST runtime) with `worker` as its worker properties
+    /// file and its state in `dir/state`; returns the node and its REST port.
+    pub(crate) fn serve(dir: &Path, worker: &[(String, String)]) -> (Self, u16) {
+        let port = tributary_testcontainers::free_port().unwrap();
+        let config = write_properties(&dir.join("worker.properties"), worker);
+        let state = dir.join("state");
+        let listen = format!("127.0.0.1:{port}");
+        let engine = Self::spawn(
+            dir,
+            &[
+                "serve".as_ref(),
+                "--config".as_ref(),
+                config.as_os_str(),
+                "--state-dir".as_ref(),
+                state.as_os_str(),
+                "--listen".as_ref(),
+                listen.as_ref(),
+            ],
+            &[],
+        );
+        (engine, port)
+    }
+
     fn run_with(
         dir: &Path,
         properties: &[(String, String)],
         env: &[(&str, &str)],
         args: &[&str],
     ) -> Self {
-        let config = dir.join("connector.properties");
-        let mut file = std::fs::File::create(&config).unwrap();
-        for (key, value) in properties {
-            writeln!(file, "{key}={value}").unwrap();
-        }
+        let config = write_properties(&dir.join("connector.properties"), properties);
+        let mut all: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), config.as_os_str()];
+        all.extend(args.iter().map(std::ffi::OsStr::new));
+        Self::spawn(dir, &all, env)
+    }
+
+    fn spawn(dir: &Path, args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> Self {
         let log = dir.join(format!("engine-{}.log", unique_name("run")));
         let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .arg("run")
-            .arg(&config)
             .args(args)
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
@@ -165,6 +188,14 @@ impl Drop for Engine {
             let _ = child.wait();
         }
     }
+}
+
+fn write_properties(path: &Path, properties: &[(String, String)]) -> PathBuf {
+    let mut file = std::fs::File::create(path).unwrap();
+    for (key, value) in properties {
+        writeln!(file, "{key}={value}").unwrap();
+    }
+    path.to_owned()
 }
 
 /// One record as a read_committed consumer sees it.

@@ -1,0 +1,616 @@
+//! `tributary serve`: Kafka Connect's REST API against a running node, real servers and a
+//! real HTTP client — status codes and body shapes, pause/resume without loss, a FAILED
+//! task recovered by a restart, offsets altered on a stopped connector and replayed, and
+//! the node's state surviving its restart.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tributary_testcontainers::{Kafka, MariaDb, Postgres, unique_name};
+
+use crate::support::{Engine, deadline, read_all, read_records};
+
+/// A REST client for one node.
+struct Rest {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Rest {
+    fn new(port: u16) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+        }
+    }
+
+    /// Sends a request; returns the status and the body (JSON, or `Null` when empty).
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let text = body.map(Value::to_string);
+        let result = match (method, &text) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            ("POST", Some(t)) => self
+                .agent
+                .post(&url)
+                .content_type("application/json")
+                .send(t),
+            ("POST", None) => self.agent.post(&url).send_empty(),
+            ("PUT", Some(t)) => self
+                .agent
+                .put(&url)
+                .content_type("application/json")
+                .send(t),
+            ("PUT", None) => self.agent.put(&url).send_empty(),
+            ("PATCH", Some(t)) => self
+                .agent
+                .patch(&url)
+                .content_type("application/json")
+                .send(t),
+            other => panic!("unsupported request {other:?}"),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, None)
+    }
+
+    /// Waits for the node to answer `GET /`.
+    fn wait_ready(&self, node: &mut Engine) {
+        let deadline = Instant::now() + deadline();
+        loop {
+            node.assert_running();
+            let url = format!("{}/", self.base);
+            if let Ok(mut response) = self.agent.get(&url).call()
+                && response.status().as_u16() == 200
+            {
+                let _ = response.body_mut().read_to_string();
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node never answered:\n{}",
+                node.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `GET /connectors/{name}/status` shows the connector and task states.
+    fn wait_state(&self, name: &str, connector: &str, task: Option<&str>) -> Value {
+        let deadline = Instant::now() + deadline();
+        loop {
+            let (code, status) = self.get(&format!("/connectors/{name}/status"));
+            assert_eq!(code, 200, "{status}");
+            let task_state = status["tasks"].get(0).map(|t| t["state"].clone());
+            if status["connector"]["state"] == connector
+                && task_state.as_ref().and_then(Value::as_str) == task
+            {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "connector {name} never reached {connector}/{task:?}: {status}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tributary-test-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn worker(kafka: &Kafka, name: &str) -> Vec<(String, String)> {
+    vec![
+        ("bootstrap.servers".to_owned(), kafka.bootstrap_servers()),
+        ("offset.storage.topic".to_owned(), format!("{name}-offsets")),
+        ("tributary.transaction.max.ms".to_owned(), "50".to_owned()),
+    ]
+}
+
+fn start_node(dir: &Path, kafka: &Kafka, name: &str) -> (Engine, Rest) {
+    let (mut node, port) = Engine::serve(dir, &worker(kafka, name));
+    let rest = Rest::new(port);
+    rest.wait_ready(&mut node);
+    (node, rest)
+}
+
+/// A PostgreSQL connector's Connect body, with no Kafka settings (the node supplies them).
+fn pg_connector(db: &tributary_testcontainers::PgConfig, name: &str) -> Value {
+    json!({
+        "name": name,
+        "config": {
+            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+            "database.hostname": db.host,
+            "database.port": db.port,
+            "database.user": db.user,
+            "database.password": db.password,
+            "database.dbname": db.dbname,
+            "topic.prefix": name,
+            "slot.name": name,
+            "publication.name": name,
+            "table.include.list": "public.items",
+        }
+    })
+}
+
+fn ids(records: &[crate::support::Record]) -> Vec<i64> {
+    records
+        .iter()
+        .filter_map(|r| match r.op() {
+            Some("d") => r.field("before", "id"),
+            Some(_) => r.field("after", "id"),
+            None => None,
+        })
+        .filter_map(Value::as_i64)
+        .collect()
+}
+
+#[test]
+fn the_connect_rest_api_runs_a_postgres_connector_through_its_whole_lifecycle() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("restpg");
+    server
+        .psql(
+            &db.dbname,
+            "CREATE TABLE items (id int PRIMARY KEY, label text);",
+        )
+        .unwrap();
+    let dir = tempdir(&name);
+    let topic = format!("{name}.public.items");
+    let (mut node, rest) = start_node(&dir, kafka, &name);
+
+    // The node itself.
+    let (code, root) = rest.get("/");
+    assert_eq!(code, 200);
+    assert_eq!(root["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        root["kafka_cluster_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
+        "{root}"
+    );
+    assert_eq!(rest.get("/connectors"), (200, json!([])));
+    let (code, plugins) = rest.get("/connector-plugins");
+    assert_eq!(code, 200);
+    let classes: Vec<&str> = plugins
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["type"], "source");
+            p["class"].as_str().unwrap()
+        })
+        .collect();
+    assert!(classes.contains(&"io.debezium.connector.postgresql.PostgresConnector"));
+    assert!(classes.contains(&"io.debezium.connector.mysql.MySqlConnector"));
+    assert!(classes.contains(&"io.debezium.connector.mariadb.MariaDbConnector"));
+    let (code, missing) = rest.get("/no/such/path");
+    assert_eq!(code, 404);
+    assert_eq!(missing["error_code"], 404);
+
+    // Create: 201 with ConnectorInfo, the secret masked; a second create is 409; an
+    // invalid config is 400 naming the property.
+    let body = pg_connector(&db, &name);
+    let (code, info) = rest.call("POST", "/connectors", Some(&body));
+    assert_eq!(code, 201, "{info}");
+    assert_eq!(info["name"], name.as_str());
+    assert_eq!(info["type"], "source");
+    assert_eq!(info["tasks"], json!([{"connector": name, "task": 0}]));
+    assert_eq!(info["config"]["database.password"], "[hidden]");
+    assert_eq!(info["config"]["database.port"], db.port.to_string());
+    let (code, conflict) = rest.call("POST", "/connectors", Some(&body));
+    assert_eq!(
+        (code, conflict["error_code"].clone()),
+        (409, json!(409)),
+        "{conflict}"
+    );
+    let mut invalid = pg_connector(&db, &format!("{name}-bad"));
+    invalid["config"]["snapshot.mode"] = json!("sometimes");
+    let (code, refused) = rest.call("POST", "/connectors", Some(&invalid));
+    assert_eq!(code, 400, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("snapshot.mode"),
+        "{refused}"
+    );
+    assert_eq!(rest.get("/connectors"), (200, json!([name])));
+
+    let status = rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    assert_eq!(status["type"], "source");
+    assert_eq!(status["tasks"][0]["id"], 0);
+    assert!(status["connector"]["worker_id"].as_str().is_some());
+    node.wait_for_log("streaming from PostgreSQL");
+    server
+        .psql(&db.dbname, "INSERT INTO items VALUES (1, 'a'), (2, 'b');")
+        .unwrap();
+    assert_eq!(ids(&read_records(kafka, &topic, 2, &mut node)), [1, 2]);
+
+    // Pause: the task ends after committing; a change made meanwhile is not read until
+    // resume, then exactly once.
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/pause"), None)
+            .0,
+        202
+    );
+    rest.wait_state(&name, "PAUSED", Some("PAUSED"));
+    server
+        .psql(&db.dbname, "INSERT INTO items VALUES (3, 'c');")
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        ids(&read_all(kafka, &topic)),
+        [1, 2],
+        "a paused connector emitted"
+    );
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/resume"), None)
+            .0,
+        202
+    );
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    assert_eq!(ids(&read_records(kafka, &topic, 3, &mut node)), [1, 2, 3]);
+
+    // Expanded listing.
+    let (code, expanded) = rest.get("/connectors?expand=status&expand=info");
+    assert_eq!(code, 200);
+    assert_eq!(expanded[&name]["status"]["connector"]["state"], "RUNNING");
+    assert_eq!(expanded[&name]["info"]["name"], name.as_str());
+
+    // The config read back (secret masked) and sent back with a change keeps the secret.
+    let (code, mut config) = rest.get(&format!("/connectors/{name}/config"));
+    assert_eq!(code, 200);
+    assert_eq!(config["database.password"], "[hidden]");
+    config["tributary.transaction.max.events"] = json!("500");
+    let (code, updated) = rest.call("PUT", &format!("/connectors/{name}/config"), Some(&config));
+    assert_eq!(code, 200, "{updated}");
+    assert_eq!(updated["config"]["tributary.transaction.max.events"], "500");
+    let (code, patched) = rest.call(
+        "PATCH",
+        &format!("/connectors/{name}/config"),
+        Some(&json!({"tributary.transaction.max.events": null})),
+    );
+    assert_eq!(code, 200, "{patched}");
+    assert!(
+        patched["config"]
+            .get("tributary.transaction.max.events")
+            .is_none()
+    );
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    server
+        .psql(&db.dbname, "UPDATE items SET label = 'aa' WHERE id = 1;")
+        .unwrap();
+    let records = read_records(kafka, &topic, 4, &mut node);
+    assert_eq!(
+        ids(&records),
+        [1, 2, 3, 1],
+        "the kept password still connects"
+    );
+
+    // Tasks.
+    let (code, tasks) = rest.get(&format!("/connectors/{name}/tasks"));
+    assert_eq!(code, 200);
+    assert_eq!(tasks[0]["id"], json!({"connector": name, "task": 0}));
+    assert_eq!(tasks[0]["config"]["database.password"], "[hidden]");
+    let (code, task) = rest.get(&format!("/connectors/{name}/tasks/0/status"));
+    assert_eq!(
+        (code, task["id"].clone(), task["state"].clone()),
+        (200, json!(0), json!("RUNNING"))
+    );
+    assert_eq!(
+        rest.get(&format!("/connectors/{name}/tasks/1/status")).0,
+        404
+    );
+
+    // Restarts: 204 plain, 202 with the restarting states otherwise; nothing repeated.
+    assert_eq!(
+        rest.call("POST", &format!("/connectors/{name}/restart"), None)
+            .0,
+        204
+    );
+    let (code, restarting) = rest.call(
+        "POST",
+        &format!("/connectors/{name}/restart?includeTasks=true"),
+        None,
+    );
+    assert_eq!(code, 202, "{restarting}");
+    assert_eq!(restarting["connector"]["state"], "RESTARTING");
+    assert_eq!(restarting["tasks"][0]["state"], "RESTARTING");
+    assert_eq!(
+        rest.call("POST", &format!("/connectors/{name}/tasks/0/restart"), None)
+            .0,
+        204
+    );
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    server
+        .psql(&db.dbname, "DELETE FROM items WHERE id = 2;")
+        .unwrap();
+    // The delete and its tombstone.
+    let records = read_records(kafka, &topic, 6, &mut node);
+    assert_eq!(ids(&records), [1, 2, 3, 1, 2], "{records:#?}");
+
+    // Offsets: altering needs a STOPPED connector; reading works and shows the partition.
+    let (code, refused) = rest.call(
+        "PATCH",
+        &format!("/connectors/{name}/offsets"),
+        Some(&json!({"offsets": []})),
+    );
+    assert_eq!(code, 400);
+    assert!(
+        refused["message"].as_str().unwrap().contains("STOPPED"),
+        "{refused}"
+    );
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/stop"), None)
+            .0,
+        204
+    );
+    let status = rest.wait_state(&name, "STOPPED", None);
+    assert_eq!(status["tasks"], json!([]));
+    assert_eq!(
+        rest.get(&format!("/connectors/{name}/tasks")),
+        (200, json!([]))
+    );
+    let (code, offsets) = rest.get(&format!("/connectors/{name}/offsets"));
+    assert_eq!(code, 200, "{offsets}");
+    assert_eq!(offsets["offsets"][0]["partition"], json!({"server": name}));
+    assert!(
+        offsets["offsets"][0]["offset"]["lsn"].as_u64().is_some(),
+        "{offsets}"
+    );
+    let (code, refused) = rest.call(
+        "PATCH",
+        &format!("/connectors/{name}/offsets"),
+        Some(&json!({"offsets": [{"partition": {"server": "other"}, "offset": {"lsn": 1}}]})),
+    );
+    assert_eq!(code, 400);
+    assert!(
+        refused["message"].as_str().unwrap().contains("partition"),
+        "{refused}"
+    );
+
+    // The node's state survives its restart: the connector comes back STOPPED, and
+    // resumes where it stopped.
+    assert!(node.terminate().success());
+    let (mut node, rest) = start_node(&dir, kafka, &name);
+    rest.wait_state(&name, "STOPPED", None);
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/resume"), None)
+            .0,
+        202
+    );
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    node.wait_for_log("streaming from PostgreSQL");
+    server
+        .psql(&db.dbname, "INSERT INTO items VALUES (4, 'd');")
+        .unwrap();
+    let records = read_records(kafka, &topic, 7, &mut node);
+    assert_eq!(ids(&records), [1, 2, 3, 1, 2, 4], "{records:#?}");
+
+    // Delete: 204, then 404 in Connect's error shape.
+    assert_eq!(
+        rest.call("DELETE", &format!("/connectors/{name}"), None).0,
+        204
+    );
+    let (code, gone) = rest.get(&format!("/connectors/{name}"));
+    assert_eq!((code, gone["error_code"].clone()), (404, json!(404)));
+    assert_eq!(rest.get("/connectors"), (200, json!([])));
+    assert!(node.terminate().success());
+    server
+        .psql(
+            &db.dbname,
+            &format!("SELECT pg_drop_replication_slot('{name}');"),
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_failed_task_shows_its_trace_and_a_restart_recovers_it() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("restfail");
+    server
+        .psql(
+            &db.dbname,
+            "CREATE TABLE items (id int PRIMARY KEY, label text);",
+        )
+        .unwrap();
+    let dir = tempdir(&name);
+    let (mut node, rest) = start_node(&dir, kafka, &name);
+    let mut body = pg_connector(&db, &name);
+    body["config"]["publication.autocreate.mode"] = json!("disabled");
+    assert_eq!(rest.call("POST", "/connectors", Some(&body)).0, 201);
+
+    // The missing publication fails the task; the node keeps serving.
+    let status = rest.wait_state(&name, "RUNNING", Some("FAILED"));
+    let trace = status["tasks"][0]["trace"].as_str().unwrap();
+    assert!(trace.contains("CREATE PUBLICATION"), "{trace}");
+    let (code, only_failed) = rest.call(
+        "POST",
+        &format!("/connectors/{name}/restart?includeTasks=true&onlyFailed=true"),
+        None,
+    );
+    assert_eq!(code, 202);
+    assert_eq!(only_failed["tasks"][0]["state"], "RESTARTING");
+    rest.wait_state(&name, "RUNNING", Some("FAILED"));
+
+    server
+        .psql(
+            &db.dbname,
+            &format!("CREATE PUBLICATION \"{name}\" FOR TABLE items;"),
+        )
+        .unwrap();
+    assert_eq!(
+        rest.call("POST", &format!("/connectors/{name}/tasks/0/restart"), None)
+            .0,
+        204
+    );
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    node.wait_for_log("streaming from PostgreSQL");
+    server
+        .psql(&db.dbname, "INSERT INTO items VALUES (1, 'a');")
+        .unwrap();
+    let records = read_records(kafka, &format!("{name}.public.items"), 1, &mut node);
+    assert_eq!(ids(&records), [1]);
+    // A running connector is not restarted by onlyFailed: 202 with its RUNNING state.
+    let (code, untouched) = rest.call(
+        "POST",
+        &format!("/connectors/{name}/restart?includeTasks=true&onlyFailed=true"),
+        None,
+    );
+    assert_eq!(
+        (code, untouched["tasks"][0]["state"].clone()),
+        (202, json!("RUNNING"))
+    );
+    assert_eq!(
+        rest.call("DELETE", &format!("/connectors/{name}"), None).0,
+        204
+    );
+    assert!(node.terminate().success());
+    server
+        .psql(
+            &db.dbname,
+            &format!("SELECT pg_drop_replication_slot('{name}');"),
+        )
+        .unwrap();
+}
+
+#[test]
+fn offsets_patched_on_a_stopped_mariadb_connector_replay_from_there() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("restmy");
+    let database = db.database.clone().unwrap();
+    server
+        .sql(&format!(
+            "CREATE TABLE `{database}`.items (id int PRIMARY KEY, label text);"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let topic = format!("{name}.{database}.items");
+    let (mut node, rest) = start_node(&dir, kafka, &name);
+    let body = json!({
+        "name": name,
+        "config": {
+            "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+            "database.hostname": db.host,
+            "database.port": db.port,
+            "database.user": db.user,
+            "database.password": db.password,
+            "topic.prefix": name,
+            "database.include.list": database,
+            "schema.history.internal.kafka.topic": format!("{name}-history"),
+        }
+    });
+    let (code, info) = rest.call("POST", "/connectors", Some(&body));
+    assert_eq!(code, 201, "{info}");
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    node.wait_for_log("streaming from the binlog");
+    server
+        .sql(&format!("INSERT INTO `{database}`.items VALUES (1, 'a');"))
+        .unwrap();
+    assert_eq!(ids(&read_records(kafka, &topic, 1, &mut node)), [1]);
+
+    // Where the connector stood after row 1.
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/stop"), None)
+            .0,
+        204
+    );
+    let (code, after_first) = rest.get(&format!("/connectors/{name}/offsets"));
+    assert_eq!(code, 200, "{after_first}");
+    let offset = after_first["offsets"][0]["offset"].clone();
+    assert!(
+        offset["file"].is_string() && offset["pos"].is_u64(),
+        "{after_first}"
+    );
+
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/resume"), None)
+            .0,
+        202
+    );
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    server
+        .sql(&format!("INSERT INTO `{database}`.items VALUES (2, 'b');"))
+        .unwrap();
+    assert_eq!(ids(&read_records(kafka, &topic, 2, &mut node)), [1, 2]);
+
+    // A malformed offset is refused naming what it needs; the stored one is untouched.
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/stop"), None)
+            .0,
+        204
+    );
+    let partition = json!({"server": name});
+    let (code, refused) = rest.call(
+        "PATCH",
+        &format!("/connectors/{name}/offsets"),
+        Some(&json!({"offsets": [{"partition": partition, "offset": {"pos": "x"}}]})),
+    );
+    assert_eq!(code, 400, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("file"),
+        "{refused}"
+    );
+
+    // Back to the position after row 1: resuming reads row 2 again (a replay asked for).
+    let (code, altered) = rest.call(
+        "PATCH",
+        &format!("/connectors/{name}/offsets"),
+        Some(&json!({"offsets": [{"partition": partition, "offset": offset}]})),
+    );
+    assert_eq!(code, 200, "{altered}");
+    assert!(
+        altered["message"].as_str().unwrap().contains("altered"),
+        "{altered}"
+    );
+    let (_, stored) = rest.get(&format!("/connectors/{name}/offsets"));
+    assert_eq!(stored["offsets"][0]["offset"], offset);
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/resume"), None)
+            .0,
+        202
+    );
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    assert_eq!(ids(&read_records(kafka, &topic, 3, &mut node)), [1, 2, 2]);
+
+    // Reset: no offset stored any more.
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/stop"), None)
+            .0,
+        204
+    );
+    let (code, reset) = rest.call("DELETE", &format!("/connectors/{name}/offsets"), None);
+    assert_eq!(code, 200, "{reset}");
+    assert_eq!(
+        rest.get(&format!("/connectors/{name}/offsets")),
+        (200, json!({"offsets": []}))
+    );
+    assert!(node.terminate().success());
+}
