@@ -167,6 +167,7 @@ fn main() -> ExitCode {
         }
         Command::Validate { config } => match load(&config) {
             Ok(connector) => {
+                connector.warn_unknown_properties();
                 for (key, value) in connector.masked_properties() {
                     println_out(&format!("{key}={value}"));
                 }
@@ -280,6 +281,7 @@ fn run(config: &ConnectorConfig, metrics_listen: Option<std::net::SocketAddr>) -
         .is_terminal()
         .then(|| progress_bar::spawn(Arc::clone(&status), Arc::clone(&stop)));
     tracing::info!(connector = %config.name, "starting");
+    config.warn_unknown_properties();
     let result = run_connector(config, runtime.handle(), &stop, &status);
     stop.store(true, Ordering::Relaxed);
     if let Some(bar) = bar {

@@ -197,6 +197,30 @@ pub struct EnvelopeOptions {
 /// The placeholder Debezium writes for unchanged TOASTed values by default.
 pub const DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER: &str = "__debezium_unavailable_value";
 
+/// Every connector property this crate reads. `from_properties` skips any other key
+/// before matching, so an option missing here is never applied (and the engine's
+/// configuration reference is checked against this list).
+pub const PROPERTY_NAMES: &[&str] = &[
+    "topic.prefix",
+    "database.dbname",
+    "decimal.handling.mode",
+    "time.precision.mode",
+    "binary.handling.mode",
+    "bigint.unsigned.handling.mode",
+    "interval.handling.mode",
+    "hstore.handling.mode",
+    "money.fraction.digits",
+    "tombstones.on.delete",
+    "provide.transaction.metadata",
+    "include.unknown.datatypes",
+    "skipped.operations",
+    "unavailable.value.placeholder",
+    "topic.transaction",
+    "topic.heartbeat.prefix",
+    "message.key.columns",
+    "source.version",
+];
+
 /// What `source.version` holds unless `source.version` is set.
 pub const DEFAULT_SOURCE_VERSION: &str = concat!("tributary-", env!("CARGO_PKG_VERSION"));
 
@@ -244,6 +268,9 @@ impl EnvelopeOptions {
         };
         let mut prefix_seen = false;
         for (key, raw) in properties {
+            if !PROPERTY_NAMES.contains(&key) {
+                continue;
+            }
             let value = raw.trim();
             match key {
                 "topic.prefix" => {

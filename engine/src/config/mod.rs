@@ -7,6 +7,7 @@
 //! setting is an error naming the key, the value and what is allowed — secrets are never
 //! echoed.
 
+pub mod catalogue;
 mod filter;
 pub mod properties;
 
@@ -452,6 +453,18 @@ impl ConnectorConfig {
         })
     }
 
+    /// Properties nothing reads (typos, or Debezium options Tributary does not have).
+    pub fn unknown_properties(&self) -> Vec<&str> {
+        catalogue::unknown_keys(&self.properties)
+    }
+
+    /// Logs a warning for each of [`unknown_properties`](Self::unknown_properties).
+    pub fn warn_unknown_properties(&self) {
+        for key in self.unknown_properties() {
+            tracing::warn!(connector = %self.name, property = key, "unknown property ignored: a typo, or an option Tributary does not have (see docs/configuration.md)");
+        }
+    }
+
     /// The properties with secrets masked, for logs and the REST API.
     pub fn masked_properties(&self) -> Properties {
         mask_secrets(&self.properties)
@@ -862,6 +875,11 @@ struct Reader<'a>(&'a Properties);
 
 impl Reader<'_> {
     fn get(&self, key: &str) -> Option<&str> {
+        // Every key the parser reads must be in the reference (docs/configuration.md).
+        debug_assert!(
+            catalogue::is_known(key),
+            "config key '{key}' is read but not in config/catalogue.rs"
+        );
         self.0
             .get(key)
             .map(String::as_str)

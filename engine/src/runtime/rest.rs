@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use super::worker::TaskState;
 use super::{ConnectorState, Runtime, RuntimeError, offsets};
-use crate::config::{ConfigError, Properties, mask_secrets, properties};
+use crate::config::{ConfigError, Properties, catalogue, mask_secrets, properties};
 
 /// What `GET /` reports.
 #[derive(Debug, Clone)]
@@ -84,6 +84,7 @@ pub fn router(runtime: Arc<Runtime>, info: ServerInfo) -> Router {
         )
         .route("/connectors/{name}/signals", post(signal))
         .route("/connector-plugins", get(plugins))
+        .route("/connector-plugins/{plugin}/config", get(plugin_config))
         .route("/connector-plugins/{plugin}/config/validate", put(validate))
         .fallback(not_found)
         .with_state(app)
@@ -469,26 +470,37 @@ fn plugin_class(name: &str) -> Option<&'static str> {
 fn validation_body(class: &str, config: &Properties, error: Option<&ConfigError>) -> Value {
     let at_fault = error.map(config_error_keys).unwrap_or_default();
     let message = error.map(ToString::to_string);
-    let mut keys: Vec<String> = config.keys().cloned().collect();
-    for key in &at_fault {
+    // Every property this connector reads, then what else was given, then what the error
+    // names (a required key that is missing).
+    let mut keys: Vec<String> = catalogue::PROPERTIES
+        .iter()
+        .filter(|p| applies_to(p.applies, class))
+        .map(|p| p.name.to_owned())
+        .collect();
+    for key in config.keys().chain(at_fault.iter()) {
         if !keys.contains(key) {
             keys.push(key.clone());
         }
     }
     let masked = mask_secrets(config);
     let mut error_count = 0;
+    let mut groups: Vec<&str> = Vec::new();
     let configs: Vec<Value> = keys
         .iter()
-        .map(|key| {
+        .enumerate()
+        .map(|(order, key)| {
             let errors: Vec<&str> = match &message {
                 Some(m) if at_fault.contains(key) => vec![m.as_str()],
                 _ => Vec::new(),
             };
             error_count += errors.len();
+            let definition = catalogue::lookup(key);
+            let group = definition.map_or("Other", |d| d.group);
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
             json!({
-                "definition": {"name": key, "type": "STRING", "required": false, "default_value": null,
-                    "importance": "MEDIUM", "documentation": "", "group": null, "width": "NONE",
-                    "display_name": key, "dependents": [], "order": -1},
+                "definition": definition_body(key, definition, order),
                 "value": {"name": key, "value": masked.get(key), "recommended_values": [],
                     "errors": errors, "visible": true},
             })
@@ -498,7 +510,45 @@ fn validation_body(class: &str, config: &Properties, error: Option<&ConfigError>
     if message.is_some() && at_fault.is_empty() {
         error_count += 1;
     }
-    json!({"name": class, "error_count": error_count, "groups": ["Common"], "configs": configs})
+    json!({"name": class, "error_count": error_count, "groups": groups, "configs": configs})
+}
+
+/// Connect's ConfigKeyInfo for a property (a bare one for keys outside the catalogue).
+fn definition_body(key: &str, definition: Option<&catalogue::Property>, order: usize) -> Value {
+    match definition {
+        Some(d) => json!({
+            "name": d.name, "type": d.kind.as_str(), "required": d.required,
+            "default_value": d.default, "importance": if d.required { "HIGH" } else { "MEDIUM" },
+            "documentation": d.doc, "group": d.group, "width": "MEDIUM", "display_name": d.name,
+            "dependents": [], "order": order,
+        }),
+        None => json!({
+            "name": key, "type": "STRING", "required": false, "default_value": null,
+            "importance": "LOW", "documentation": "", "group": "Other", "width": "NONE",
+            "display_name": key, "dependents": [], "order": order,
+        }),
+    }
+}
+
+fn applies_to(applies: catalogue::Applies, class: &str) -> bool {
+    match applies {
+        catalogue::Applies::All => true,
+        catalogue::Applies::Postgres => class.contains("postgresql"),
+        catalogue::Applies::Binlog => !class.contains("postgresql"),
+    }
+}
+
+/// `GET /connector-plugins/{plugin}/config`: the plugin's property definitions.
+async fn plugin_config(Path(plugin): Path<String>) -> Answer {
+    let class = plugin_class(&plugin)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("Plugin {plugin} not found")))?;
+    let definitions: Vec<Value> = catalogue::PROPERTIES
+        .iter()
+        .filter(|p| applies_to(p.applies, class))
+        .enumerate()
+        .map(|(order, p)| definition_body(p.name, Some(p), order))
+        .collect();
+    ok(StatusCode::OK, json!(definitions))
 }
 
 /// The properties a configuration error is about.

@@ -80,6 +80,7 @@ impl Worker {
             std::thread::Builder::new()
                 .name(format!("connector-{}", config.name))
                 .spawn(move || {
+                    config.warn_unknown_properties();
                     let result = run_connector(&config, &runtime, &stop, &status);
                     match result {
                         Ok(()) => {

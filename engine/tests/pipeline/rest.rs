@@ -206,6 +206,57 @@ fn the_connect_rest_api_runs_a_postgres_connector_through_its_whole_lifecycle() 
     assert!(classes.contains(&"io.debezium.connector.postgresql.PostgresConnector"));
     assert!(classes.contains(&"io.debezium.connector.mysql.MySqlConnector"));
     assert!(classes.contains(&"io.debezium.connector.mariadb.MariaDbConnector"));
+    // Plugin definitions and validation, from the configuration reference.
+    let (code, definitions) =
+        rest.get("/connector-plugins/io.debezium.connector.postgresql.PostgresConnector/config");
+    assert_eq!(code, 200);
+    let slot = definitions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "slot.name")
+        .unwrap();
+    assert_eq!(
+        (slot["type"].clone(), slot["default_value"].clone()),
+        (json!("STRING"), json!("debezium"))
+    );
+    let mut checked = pg_connector(&db, "validated")["config"].clone();
+    checked["name"] = json!("validated");
+    checked["snapshot.mode"] = json!("sometimes");
+    let (code, verdict) = rest.call(
+        "PUT",
+        "/connector-plugins/PostgresConnector/config/validate",
+        Some(&checked),
+    );
+    assert_eq!(code, 200, "{verdict}");
+    assert_eq!(
+        verdict["name"],
+        "io.debezium.connector.postgresql.PostgresConnector"
+    );
+    assert_eq!(verdict["error_count"], 1, "{verdict}");
+    let value_of = |key: &str| {
+        verdict["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"]["name"] == key)
+            .map(|c| c["value"].clone())
+            .unwrap()
+    };
+    assert!(
+        value_of("snapshot.mode")["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("sometimes")
+    );
+    assert_eq!(value_of("database.password")["value"], "[hidden]");
+    checked["snapshot.mode"] = json!("initial");
+    let (_, verdict) = rest.call(
+        "PUT",
+        "/connector-plugins/PostgresConnector/config/validate",
+        Some(&checked),
+    );
+    assert_eq!(verdict["error_count"], 0, "{verdict}");
     let (code, missing) = rest.get("/no/such/path");
     assert_eq!(code, 404);
     assert_eq!(missing["error_code"], 404);
