@@ -665,3 +665,98 @@ fn offsets_patched_on_a_stopped_mariadb_connector_replay_from_there() {
     );
     assert!(node.terminate().success());
 }
+
+/// Debezium's tutorial registers this MySQL connector body (debezium.io, "Debezium
+/// Tutorial", deploying the MySQL connector); it is sent as written there, apart from the
+/// host names and port.
+const DEBEZIUM_TUTORIAL_CONNECTOR: &str = r#"{
+  "name": "inventory-connector",
+  "config": {
+    "connector.class": "io.debezium.connector.mysql.MySqlConnector",
+    "tasks.max": "1",
+    "database.hostname": "mysql",
+    "database.port": "3306",
+    "database.user": "debezium",
+    "database.password": "dbz",
+    "database.server.id": "184054",
+    "topic.prefix": "dbserver1",
+    "database.include.list": "inventory",
+    "schema.history.internal.kafka.bootstrap.servers": "kafka:9092",
+    "schema.history.internal.kafka.topic": "schemahistory.inventory"
+  }
+}"#;
+
+#[test]
+fn the_debezium_tutorial_connector_runs_unchanged_apart_from_host_names() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    // The tutorial's database and user, as its MySQL image has them.
+    server
+        .sql(
+            "DROP DATABASE IF EXISTS inventory; CREATE DATABASE inventory;
+             CREATE TABLE inventory.customers (id int PRIMARY KEY AUTO_INCREMENT,
+               first_name varchar(255) NOT NULL, last_name varchar(255) NOT NULL,
+               email varchar(255) NOT NULL UNIQUE) AUTO_INCREMENT = 1001;
+             INSERT INTO inventory.customers VALUES (default, 'Sally', 'Thomas', 'sally.thomas@acme.com'),
+               (default, 'George', 'Bailey', 'gbailey@foobar.com'),
+               (default, 'Edward', 'Walker', 'ed@walker.com'),
+               (default, 'Anne', 'Kretchmar', 'annek@noanswer.org');
+             CREATE USER IF NOT EXISTS 'debezium'@'%' IDENTIFIED BY 'dbz';
+             CREATE USER IF NOT EXISTS 'debezium'@'localhost' IDENTIFIED BY 'dbz';
+             GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'debezium'@'%';
+             GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'debezium'@'localhost';",
+        )
+        .unwrap();
+    let name = unique_name("tutorial");
+    let dir = tempdir(&name);
+    let (mut node, rest) = start_node(&dir, kafka, &name);
+    let body = DEBEZIUM_TUTORIAL_CONNECTOR
+        .replace("\"mysql\"", &format!("\"{}\"", server.config().host))
+        .replace("\"3306\"", &format!("\"{}\"", server.config().port))
+        .replace("kafka:9092", &kafka.bootstrap_servers());
+    let body: Value = serde_json::from_str(&body).unwrap();
+    let (code, info) = rest.call("POST", "/connectors", Some(&body));
+    assert_eq!(code, 201, "{info}");
+    rest.wait_state("inventory-connector", "RUNNING", Some("RUNNING"));
+
+    // The snapshot, then a change: Debezium's topic, key and envelope.
+    let topic = "dbserver1.inventory.customers";
+    let snapshot = read_records(kafka, topic, 4, &mut node);
+    assert!(
+        snapshot.iter().all(|r| r.op() == Some("r")),
+        "{snapshot:#?}"
+    );
+    assert_eq!(ids(&snapshot), [1001, 1002, 1003, 1004]);
+    let first = snapshot[0].value.as_ref().unwrap();
+    assert_eq!(first["payload"]["source"]["connector"], "mysql");
+    assert_eq!(first["payload"]["source"]["name"], "dbserver1");
+    assert_eq!(first["payload"]["source"]["db"], "inventory");
+    assert_eq!(first["payload"]["after"]["first_name"], "Sally");
+    assert_eq!(
+        snapshot[0].key.as_ref().unwrap()["payload"],
+        json!({"id": 1001})
+    );
+    node.wait_for_log("streaming from the binlog");
+    server
+        .sql("UPDATE inventory.customers SET first_name = 'Anne Marie' WHERE id = 1004;")
+        .unwrap();
+    let records = read_records(kafka, topic, 5, &mut node);
+    assert_eq!(records[4].op(), Some("u"));
+    assert_eq!(
+        records[4].field("before", "first_name"),
+        Some(&json!("Anne"))
+    );
+    assert_eq!(
+        records[4].field("after", "first_name"),
+        Some(&json!("Anne Marie"))
+    );
+    // `tasks.max` is Connect's and has no effect here: accepted without a warning.
+    assert!(!node.log().contains("property=tasks.max"), "{}", node.log());
+
+    assert_eq!(
+        rest.call("DELETE", "/connectors/inventory-connector", None)
+            .0,
+        204
+    );
+    assert!(node.terminate().success());
+}
