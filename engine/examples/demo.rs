@@ -1,6 +1,7 @@
 //! `make demo`: a local PostgreSQL, MariaDB and Kafka (started by `tributary-testcontainers`),
-//! a small inventory schema in each database, one Tributary connector per database with
-//! Debezium's properties, a stream of inserts, updates and deletes, and the change events as
+//! a small inventory schema in each database, a Tributary node with the REST runtime, one
+//! connector per database registered over its Kafka-Connect-compatible API with Debezium's
+//! properties, a stream of inserts, updates and deletes, and the change events as
 //! a read_committed consumer sees them. Ctrl-C stops everything cleanly (`DEMO_SECONDS=n` stops after n seconds).
 
 // A demo prints to the terminal and gives up loudly on a broken machine.
@@ -18,9 +19,11 @@ use std::time::{Duration, Instant};
 use rdkafka::Message;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use serde_json::Value;
-use tributary::config::{ConnectorConfig, Properties};
-use tributary::pipeline::run_connector;
+use serde_json::{Value, json};
+use tributary::config::Properties;
+use tributary::runtime::Runtime;
+use tributary::runtime::rest::{ServerInfo, router};
+use tributary::runtime::store::StateStore;
 use tributary_testcontainers::{Kafka, MariaDb, Postgres};
 
 const SCHEMA: &str = "
@@ -32,6 +35,8 @@ CREATE TABLE inventory.products (id serial PRIMARY KEY, name text NOT NULL,
 CREATE TABLE inventory.orders (id serial PRIMARY KEY, order_date date NOT NULL,
                                purchaser int NOT NULL REFERENCES inventory.customers,
                                quantity int NOT NULL, product_id int NOT NULL REFERENCES inventory.products);
+INSERT INTO inventory.customers (first_name, last_name, email)
+  VALUES ('Sally', 'Thomas', 'sally.thomas@acme.com'), ('George', 'Bailey', 'gbailey@foobar.com');
 ";
 
 /// The same schema in MariaDB's dialect.
@@ -42,6 +47,8 @@ CREATE TABLE products (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT 
                        description VARCHAR(512), weight DECIMAL(8,3));
 CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, order_date DATE NOT NULL,
                      purchaser INT NOT NULL, quantity INT NOT NULL, product_id INT NOT NULL);
+INSERT INTO customers (first_name, last_name, email)
+  VALUES ('Sally', 'Thomas', 'sally.thomas@acme.com'), ('George', 'Bailey', 'gbailey@foobar.com');
 ";
 
 fn main() {
@@ -64,57 +71,100 @@ fn main() {
         kafka.bootstrap_servers()
     );
 
-    let properties: Properties = [
-        ("name", "inventory-connector"),
-        (
-            "connector.class",
-            "io.debezium.connector.postgresql.PostgresConnector",
-        ),
-        ("database.hostname", &db.host),
-        ("database.port", &db.port.to_string()),
-        ("database.user", &db.user),
-        ("database.password", &db.password),
-        ("database.dbname", &db.dbname),
-        ("topic.prefix", "dbserver1"),
-        ("schema.include.list", "inventory"),
-        ("value.converter.schemas.enable", "false"),
-        ("key.converter.schemas.enable", "false"),
-        ("bootstrap.servers", &kafka.bootstrap_servers()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let config = ConnectorConfig::from_properties(properties).unwrap();
-    let maria_port = maria_db.port.to_string();
-    let bootstrap = kafka.bootstrap_servers();
-    let maria_properties: Properties = [
-        ("name", "mariadb-connector"),
-        (
-            "connector.class",
-            "io.debezium.connector.mariadb.MariaDbConnector",
-        ),
-        ("database.hostname", maria_db.host.as_str()),
-        ("database.port", maria_port.as_str()),
-        ("database.user", maria_db.user.as_str()),
-        ("database.password", maria_db.password.as_str()),
-        ("database.server.id", "184054"),
-        ("topic.prefix", "dbserver2"),
-        ("database.include.list", maria_name.as_str()),
-        (
-            "schema.history.internal.kafka.topic",
-            "schema-changes.inventory",
-        ),
-        ("value.converter.schemas.enable", "false"),
-        ("key.converter.schemas.enable", "false"),
-        ("bootstrap.servers", bootstrap.as_str()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let maria_config = ConnectorConfig::from_properties(maria_properties).unwrap();
-    println!("== connectors 'inventory-connector' (PostgreSQL) and 'mariadb-connector' (MariaDB)");
-
+    // A Tributary node with the REST runtime, as `tributary serve` runs it; the connectors
+    // are registered over its Kafka-Connect-compatible API, as a Connect user would.
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    let state = std::env::temp_dir().join(format!("tributary-demo-{}", std::process::id()));
+    let defaults: Properties = [
+        ("bootstrap.servers", kafka.bootstrap_servers()),
+        ("key.converter.schemas.enable", "false".to_owned()),
+        ("value.converter.schemas.enable", "false".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let port = tributary_testcontainers::free_port().unwrap();
+    let node: Arc<Runtime> = Arc::new(
+        Runtime::start(
+            StateStore::open(&state).unwrap(),
+            defaults,
+            runtime.handle().clone(),
+            format!("127.0.0.1:{port}"),
+        )
+        .unwrap(),
+    );
+    let info = ServerInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        commit: "demo".to_owned(),
+        kafka_cluster_id: None,
+    };
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
+        .unwrap();
+    let node_for_shutdown = Arc::clone(&node);
+    runtime.spawn(async move {
+        let _ = axum::serve(listener, router(node, info)).await;
+    });
+    let api = format!("http://127.0.0.1:{port}");
+    println!("== Tributary REST runtime on {api} (Kafka Connect's API)");
+
+    let postgres_connector = json!({
+        "name": "inventory-connector",
+        "config": {
+            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+            "database.hostname": db.host,
+            "database.port": db.port.to_string(),
+            "database.user": db.user,
+            "database.password": db.password,
+            "database.dbname": db.dbname,
+            "topic.prefix": "dbserver1",
+            "schema.include.list": "inventory",
+            "decimal.handling.mode": "string",
+        }
+    });
+    let mariadb_connector = json!({
+        "name": "mariadb-connector",
+        "config": {
+            "connector.class": "io.debezium.connector.mariadb.MariaDbConnector",
+            "database.hostname": maria_db.host,
+            "database.port": maria_db.port.to_string(),
+            "database.user": maria_db.user,
+            "database.password": maria_db.password,
+            "database.server.id": "184054",
+            "topic.prefix": "dbserver2",
+            "database.include.list": maria_name,
+            "schema.history.internal.kafka.topic": "schema-changes.inventory",
+            "decimal.handling.mode": "string",
+        }
+    });
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for connector in [&postgres_connector, &mariadb_connector] {
+        println!(
+            "   POST {api}/connectors {{\"name\": {}, …}}",
+            connector["name"]
+        );
+        let mut response = http
+            .post(format!("{api}/connectors"))
+            .content_type("application/json")
+            .send(connector.to_string())
+            .unwrap();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        println!("   → {} {}", response.status().as_u16(), summarize(&body));
+    }
+    wait_for_slot(&postgres, &db.dbname);
+    for name in ["inventory-connector", "mariadb-connector"] {
+        let mut response = http
+            .get(format!("{api}/connectors/{name}/status"))
+            .call()
+            .unwrap();
+        println!(
+            "   GET /connectors/{name}/status → {}",
+            response.body_mut().read_to_string().unwrap_or_default()
+        );
+    }
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = Arc::clone(&stop);
@@ -124,12 +174,6 @@ fn main() {
             }
         });
     }
-    let engines = [config, maria_config].map(|config| {
-        let stop = Arc::clone(&stop);
-        let handle = runtime.handle().clone();
-        std::thread::spawn(move || run_connector(&config, &handle, &stop, &Default::default()))
-    });
-    wait_for_slot(&postgres, &db.dbname);
     println!("== streaming; applying changes. Ctrl-C to stop.\n");
 
     let consumer: BaseConsumer = ClientConfig::new()
@@ -166,12 +210,28 @@ fn main() {
             );
         }
     }
-    stop.store(true, Ordering::Relaxed);
-    for engine in engines {
-        match engine.join().unwrap() {
-            Ok(()) => println!("\n== connector stopped cleanly"),
-            Err(err) => println!("\n== connector stopped with an error: {err}"),
-        }
+    println!("\n== stopping the connectors (each commits what is in flight)…");
+    for name in ["inventory-connector", "mariadb-connector"] {
+        let mut response = http
+            .get(format!("{api}/connectors/{name}/status"))
+            .call()
+            .unwrap();
+        println!(
+            "   {name}: {}",
+            response.body_mut().read_to_string().unwrap_or_default()
+        );
+    }
+    node_for_shutdown.shutdown();
+    let _ = std::fs::remove_dir_all(&state);
+    println!("== stopped cleanly");
+}
+
+/// The name and task list of a ConnectorInfo body (or the error message).
+fn summarize(body: &str) -> String {
+    match serde_json::from_str::<Value>(body) {
+        Ok(v) if v.get("message").is_some() => v["message"].to_string(),
+        Ok(v) => format!("name={} tasks={}", v["name"], v["tasks"]),
+        Err(_) => body.to_owned(),
     }
 }
 
