@@ -120,3 +120,45 @@ fn a_bad_indirection_names_the_property_and_the_variable_and_never_the_secret() 
         stderr(&output)
     );
 }
+
+/// `tributary run` against a Kafka that is not there: a transient failure, retried until
+/// `errors.retry.timeout` / `errors.max.retries` say stop; then a non-zero exit naming
+/// the limit and the last error.
+#[test]
+fn transient_failures_are_retried_until_the_retry_limits_then_the_sidecar_fails() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    for limit in ["errors.retry.timeout=1500", "errors.max.retries=2"] {
+        let text = config(&format!(
+            "bootstrap.servers=127.0.0.1:{port}\ntributary.kafka.timeout.ms=300\n\
+             errors.retry.delay.max.ms=200\n{limit}"
+        ));
+        let dir = std::env::temp_dir().join(format!(
+            "tributary-cli-retry-{}-{}",
+            std::process::id(),
+            limit.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("connector.properties");
+        std::fs::write(&file, text).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .arg("run")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let message = stderr(&output);
+        assert!(!output.status.success(), "{limit}: {message}");
+        assert!(message.contains("gave up after"), "{limit}: {message}");
+        assert!(
+            message.contains("errors.retry.timeout"),
+            "{limit}: {message}"
+        );
+        assert!(
+            message.contains("retrying") || message.contains("restarting from the stored offset"),
+            "{limit}: it retried first: {message}"
+        );
+    }
+}

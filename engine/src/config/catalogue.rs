@@ -119,6 +119,7 @@ const SIGNALS: &str = "Signals";
 const HISTORY: &str = "Schema history (MySQL/MariaDB)";
 const KAFKA: &str = "Kafka";
 const CONVERTERS: &str = "Converters";
+const ERRORS: &str = "Errors and retries";
 
 use Applies::{All, Binlog, Postgres};
 use Kind::{Boolean, Class, Int, List, Long, Password, String as Text};
@@ -629,6 +630,30 @@ pub const PROPERTIES: &[Property] = &[
         All,
         KAFKA,
         "The longest a change waits for its commit under light load.",
+    ),
+    p(
+        "errors.retry.timeout",
+        Long,
+        Some("-1"),
+        All,
+        ERRORS,
+        "How long (ms) transient failures are retried before the connector fails; -1: no limit, 0: no retry.",
+    ),
+    p(
+        "errors.retry.delay.max.ms",
+        Long,
+        Some("60000"),
+        All,
+        ERRORS,
+        "The longest wait between retries (the backoff doubles from 500 ms, with jitter).",
+    ),
+    p(
+        "errors.max.retries",
+        Long,
+        Some("-1"),
+        All,
+        ERRORS,
+        "Consecutive retries before the connector fails; -1: no limit.",
     ),
     p(
         "key.converter",

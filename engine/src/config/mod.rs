@@ -110,6 +110,8 @@ pub struct ConnectorConfig {
     pub transaction_limits: TransactionLimits,
     /// `snapshot.*`.
     pub snapshot: SnapshotConfig,
+    /// `errors.*`: how long transient failures are retried.
+    pub retry: RetryPolicy,
     /// Every property as given (transforms and later options read from it).
     pub properties: Properties,
 }
@@ -326,6 +328,32 @@ pub enum ConverterKind {
     Avro(RegistryConfig),
 }
 
+/// How a connector retries after a transient failure (a lost connection, Kafka briefly
+/// unavailable): restart from the stored offset with jittered exponential backoff, until
+/// one of the limits says give up — then the connector fails (the sidecar exits non-zero,
+/// the REST runtime shows the task FAILED).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// `errors.retry.timeout` (ms; default -1: no limit): give up once failures have lasted
+    /// this long without a successful minute in between; 0 means never retry.
+    pub timeout: Option<Duration>,
+    /// `errors.retry.delay.max.ms` (default 60000): the longest wait between attempts.
+    pub max_delay: Duration,
+    /// `errors.max.retries` (Debezium's; default -1: no limit): give up after this many
+    /// consecutive retries.
+    pub max_retries: Option<u64>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            max_delay: Duration::from_secs(60),
+            max_retries: None,
+        }
+    }
+}
+
 /// Bounds of one Kafka transaction: whichever is reached first ends it (at a source
 /// transaction boundary when possible).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,6 +466,13 @@ impl ConnectorConfig {
             max_wait: p.millis("tributary.transaction.max.ms", 100)?,
         };
         let snapshot = snapshot_config(&p)?;
+        let retry = RetryPolicy {
+            timeout: p
+                .optional_limit("errors.retry.timeout")?
+                .map(Duration::from_millis),
+            max_delay: p.millis("errors.retry.delay.max.ms", 60_000)?,
+            max_retries: p.optional_limit("errors.max.retries")?,
+        };
         Ok(Self {
             name,
             connector,
@@ -449,6 +484,7 @@ impl ConnectorConfig {
             converters,
             transaction_limits,
             snapshot,
+            retry,
             properties,
         })
     }
@@ -929,6 +965,21 @@ impl Reader<'_> {
                     key,
                     value: text.to_owned(),
                     allowed: "a positive whole number".to_owned(),
+                }),
+        }
+    }
+
+    /// A limit where -1 (or unset) means none.
+    fn optional_limit(&self, key: &'static str) -> Result<Option<u64>, ConfigError> {
+        match self.get(key).map(str::trim) {
+            None | Some("-1") => Ok(None),
+            Some(text) => text
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| ConfigError::Invalid {
+                    key,
+                    value: text.to_owned(),
+                    allowed: "-1 (no limit) or a whole number ≥ 0".to_owned(),
                 }),
         }
     }

@@ -50,6 +50,18 @@ pub enum PipelineError {
     /// The source ended the stream unexpectedly, or a thread could not start.
     #[error("{0}")]
     Stopped(String),
+    /// Transient failures lasted longer than the retry policy allows.
+    #[error(
+        "gave up after {retries} retries over {seconds:.1} s (errors.retry.timeout, errors.max.retries); last error: {last}"
+    )]
+    GaveUp {
+        /// Retries made.
+        retries: u64,
+        /// How long the failures lasted.
+        seconds: f64,
+        /// The last failure.
+        last: Box<PipelineError>,
+    },
     /// MySQL/MariaDB or the schema history failed; `transient` is that error's own verdict
     /// (e.g. a missing privilege is definite).
     #[error("{message}")]
@@ -75,6 +87,7 @@ impl PipelineError {
             PipelineError::Stopped(_) => true,
             PipelineError::MySql { transient, .. } => *transient,
             PipelineError::Config(_)
+            | PipelineError::GaveUp { .. }
             | PipelineError::Position(_)
             | PipelineError::Offset(_)
             | PipelineError::SnapshotProgress(_)

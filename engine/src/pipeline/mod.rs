@@ -178,30 +178,60 @@ fn submit(
 }
 
 /// Runs one connector until `stop` is set or a definite error occurs, restarting from the
-/// stored offset after transient ones (with capped exponential backoff).
+/// stored offset after transient ones with jittered, capped exponential backoff, within
+/// the connector's [`RetryPolicy`](crate::config::RetryPolicy).
 pub fn run_connector(
     config: &ConnectorConfig,
     runtime: &tokio::runtime::Handle,
     stop: &Arc<AtomicBool>,
     status: &Arc<ConnectorStatus>,
 ) -> Result<(), PipelineError> {
+    let policy = config.retry;
     let mut backoff = Duration::from_millis(500);
+    // When the current run of failures began, and how many retries it has had.
+    let mut failing_since: Option<Instant> = None;
+    let mut retries: u64 = 0;
     loop {
         let started = Instant::now();
         match run_once(config, runtime, stop, status) {
             Ok(()) => return Ok(()),
             Err(err) if err.is_transient() && !stop.load(Ordering::Relaxed) => {
-                tracing::warn!(connector = %config.name, error = %err, retry_in = ?backoff, "connector failed; restarting from the stored offset");
-                sleep_unless_stopped(backoff, stop);
-                backoff = if started.elapsed() > Duration::from_secs(60) {
-                    Duration::from_millis(500)
-                } else {
-                    (backoff * 2).min(Duration::from_secs(30))
-                };
+                // A run that lasted a minute was a success: the next failure starts afresh.
+                if started.elapsed() > Duration::from_secs(60) {
+                    backoff = Duration::from_millis(500);
+                    failing_since = None;
+                    retries = 0;
+                }
+                let since = *failing_since.get_or_insert(started);
+                let out_of_time = policy.timeout.is_some_and(|t| since.elapsed() >= t);
+                let out_of_retries = policy.max_retries.is_some_and(|n| retries >= n);
+                if out_of_time || out_of_retries {
+                    return Err(PipelineError::GaveUp {
+                        retries,
+                        seconds: since.elapsed().as_secs_f64(),
+                        last: Box::new(err),
+                    });
+                }
+                let wait = jittered(backoff.min(policy.max_delay));
+                tracing::warn!(connector = %config.name, error = %err, retry_in = ?wait, "connector failed; restarting from the stored offset");
+                sleep_unless_stopped(wait, stop);
+                retries += 1;
+                backoff = (backoff * 2).min(policy.max_delay);
             }
             Err(err) => return Err(err),
         }
     }
+}
+
+/// `delay` scaled into [delay/2, delay]: connectors that failed together (one Kafka outage)
+/// do not retry in lockstep.
+fn jittered(delay: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    // A cheap mix of the clock's low bits: uniformity matters little here.
+    let fraction = f64::from(nanos.wrapping_mul(2_654_435_761) % 1_000) / 1_000.0;
+    delay.mul_f64(0.5 + fraction / 2.0)
 }
 
 fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
