@@ -12,3 +12,4 @@ pub mod postgres;
 pub mod registry;
 pub mod runtime;
 pub mod status;
+pub mod stream_metrics;

@@ -27,6 +27,8 @@ pub struct SnapshotStatus {
 pub struct ConnectorStatus {
     snapshot: Mutex<Option<SnapshotStatus>>,
     snapshots_completed: Mutex<u64>,
+    /// Streaming metrics: committed events, lag, queue depth, commit latency, failures.
+    pub stream: crate::stream_metrics::StreamMetrics,
 }
 
 impl ConnectorStatus {
@@ -127,6 +129,7 @@ impl ConnectorStatus {
                 TableMeter::total,
             );
         }
+        self.stream.render(&mut out, &label);
         out
     }
 }

@@ -131,6 +131,16 @@ pub enum SourcePosition<'a> {
     Binlog(BinlogSource<'a>),
 }
 
+impl SourcePosition<'_> {
+    /// When the change happened in the database (commit or binlog event time).
+    pub fn time(&self) -> EpochNanos {
+        match self {
+            SourcePosition::Postgres(p) => p.commit_time,
+            SourcePosition::Binlog(b) => b.event_time,
+        }
+    }
+}
+
 /// The `source` schema for a connector, built once per connector.
 pub fn source_schema(connector: ConnectorKind) -> Result<SchemaRef, SchemaError> {
     let string = || SchemaBuilder::string().build();

@@ -9,7 +9,11 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use tributary_envelope::EpochNanos;
+use tributary_envelope::options::Operation;
+
 use crate::kafka::OutRecord;
+use crate::stream_metrics::{CommitSample, OpCounts};
 
 /// Records and the source offset that follows the last of them.
 #[derive(Debug, Default)]
@@ -20,6 +24,10 @@ pub struct Batch {
     topics: Vec<Arc<str>>,
     /// Data events in the batch (tombstones and metadata records excluded).
     events: usize,
+    /// Those events by operation, in [`crate::stream_metrics::OPS`] order.
+    ops: OpCounts,
+    /// Source time (ms) of the last streamed (not snapshot) event.
+    last_source_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,9 +75,49 @@ impl Batch {
         self.events
     }
 
-    /// Counts one data event (for limits and metrics).
-    pub fn count_event(&mut self) {
+    /// Counts one data event (for limits and metrics), with its operation and when it
+    /// happened in the database.
+    pub fn count_event(&mut self, op: Operation, source_time: EpochNanos) {
         self.events += 1;
+        let slot = match op {
+            Operation::Create => 0,
+            Operation::Update => 1,
+            Operation::Delete => 2,
+            Operation::Read => 3,
+            Operation::Truncate => 4,
+        };
+        self.ops[slot] += 1;
+        if op != Operation::Read {
+            self.last_source_ms = Some(source_time.millis());
+        }
+    }
+
+    /// Counts a PostgreSQL logical-decoding message (`op: m`) as a data event.
+    pub fn count_message(&mut self, source_time: EpochNanos) {
+        self.events += 1;
+        self.ops[5] += 1;
+        self.last_source_ms = Some(source_time.millis());
+    }
+
+    /// What committing this batch contributes to the metrics.
+    pub fn commit_sample(&self, took: std::time::Duration) -> CommitSample<'_> {
+        let mut per_topic = vec![0_u64; self.topics.len()];
+        for record in &self.records {
+            if let Some(n) = per_topic.get_mut(record.topic as usize) {
+                *n += 1;
+            }
+        }
+        CommitSample {
+            ops: self.ops,
+            records: self
+                .topics
+                .iter()
+                .zip(per_topic)
+                .map(|(topic, n)| (&**topic, n))
+                .collect(),
+            last_source_ms: self.last_source_ms,
+            took,
+        }
     }
 
     /// Empties the batch, keeping its buffers.
@@ -79,6 +127,8 @@ impl Batch {
         self.headers.clear();
         self.topics.clear();
         self.events = 0;
+        self.ops = OpCounts::default();
+        self.last_source_ms = None;
     }
 
     /// Starts a record for `topic`.

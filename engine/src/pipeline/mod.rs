@@ -88,9 +88,18 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// Counts a data event towards the batch limits.
-    pub fn count_event(&mut self) {
-        self.batch.count_event();
+    /// Counts a data event towards the batch limits and the metrics.
+    pub fn count_event(
+        &mut self,
+        op: tributary_envelope::options::Operation,
+        source_time: tributary_envelope::EpochNanos,
+    ) {
+        self.batch.count_event(op, source_time);
+    }
+
+    /// Counts a logical-decoding message (`op: m`) as [`count_event`](Self::count_event) does.
+    pub fn count_message(&mut self, source_time: tributary_envelope::EpochNanos) {
+        self.batch.count_message(source_time);
     }
 }
 
@@ -193,7 +202,11 @@ pub fn run_connector(
     let mut retries: u64 = 0;
     loop {
         let started = Instant::now();
-        match run_once(config, runtime, stop, status) {
+        let result = run_once(config, runtime, stop, status);
+        if result.is_err() {
+            status.stream.failed();
+        }
+        match result {
             Ok(()) => return Ok(()),
             Err(err) if err.is_transient() && !stop.load(Ordering::Relaxed) => {
                 // A run that lasted a minute was a success: the next failure starts afresh.
@@ -215,6 +228,7 @@ pub fn run_connector(
                 let wait = jittered(backoff.min(policy.max_delay));
                 tracing::warn!(connector = %config.name, error = %err, retry_in = ?wait, "connector failed; restarting from the stored offset");
                 sleep_unless_stopped(wait, stop);
+                status.stream.restarted();
                 retries += 1;
                 backoff = (backoff * 2).min(policy.max_delay);
             }
@@ -268,7 +282,7 @@ fn run_once(
         timeout: config.kafka.timeout,
         overrides: config.kafka.producer_overrides.clone(),
     })?;
-    let mut sink = SinkStage::start(kafka)
+    let mut sink = SinkStage::start(kafka, Arc::clone(status))
         .map_err(|e| PipelineError::Stopped(format!("cannot start the sink thread: {e}")))?;
     match &config.source {
         SourceConfig::Postgres(pg) => {

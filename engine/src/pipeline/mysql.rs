@@ -781,7 +781,7 @@ impl MySqlSource {
                 emitter.emit(record)?;
             }
             if events > 0 {
-                emitter.count_event();
+                emitter.count_event(change.op, change.source.time());
             }
         }
         let delivered = chunk.rows.len() as u64;
@@ -936,7 +936,7 @@ impl MySqlSource {
                             emitter.emit(record)?;
                         }
                         if events > 0 {
-                            emitter.count_event();
+                            emitter.count_event(row_change.op, row_change.source.time());
                         }
                     }
                 }

@@ -10,13 +10,16 @@
 //! One batch is being committed while the next fills; a third can wait in the hand-over
 //! slot. Memory is bounded by three batches of `tributary.transaction.max.bytes`.
 
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 
 use super::batch::Batch;
 use crate::kafka::{KafkaSink, SinkError};
+use crate::status::ConnectorStatus;
 
 /// What becomes durable when a batch commits.
 pub type OnCommitted = Box<dyn FnMut() + Send>;
@@ -33,6 +36,7 @@ pub struct Commit {
 
 /// The running sink thread.
 pub struct SinkStage {
+    status: Arc<ConnectorStatus>,
     commits: Option<SyncSender<Commit>>,
     /// Committed batches, cleared, for reuse.
     returned: Receiver<Batch>,
@@ -49,14 +53,16 @@ impl std::fmt::Debug for SinkStage {
 
 impl SinkStage {
     /// Starts the thread around a connected sink.
-    pub fn start(sink: KafkaSink) -> std::io::Result<Self> {
+    pub fn start(sink: KafkaSink, status: Arc<ConnectorStatus>) -> std::io::Result<Self> {
         let (commits, inbox) = sync_channel::<Commit>(1);
         let (recycle, returned) = sync_channel(2);
         let (fail, failed) = sync_channel(1);
+        let status_for_stage = Arc::clone(&status);
         let thread = std::thread::Builder::new()
             .name("tributary-sink".into())
-            .spawn(move || run(&sink, &inbox, &recycle, &fail))?;
+            .spawn(move || run(&sink, &inbox, &recycle, &fail, &status))?;
         Ok(Self {
+            status: Arc::clone(&status_for_stage),
             commits: Some(commits),
             returned,
             failed,
@@ -68,6 +74,7 @@ impl SinkStage {
     /// batch to refill: a committed one when available, else a new one. An error from an
     /// earlier commit is returned here.
     pub fn submit(&mut self, commit: Commit) -> Result<Batch, SinkError> {
+        self.status.stream.in_flight(1);
         let sent = self
             .commits
             .as_ref()
@@ -117,15 +124,21 @@ fn run(
     inbox: &Receiver<Commit>,
     recycle: &SyncSender<Batch>,
     fail: &SyncSender<SinkError>,
+    status: &ConnectorStatus,
 ) {
     while let Ok(mut commit) = inbox.recv() {
+        let began = Instant::now();
         let result = {
             let headers = commit.batch.header_refs();
             let records = commit.batch.out_records(&headers);
             sink.commit(&records, &commit.offset)
         };
+        status.stream.in_flight(-1);
         match result {
             Ok(()) => {
+                status
+                    .stream
+                    .committed(&commit.batch.commit_sample(began.elapsed()));
                 if let Some(on_committed) = commit.on_committed.as_mut() {
                     on_committed();
                 }

@@ -357,7 +357,8 @@ impl Runtime {
                 return;
             }
         };
-        entry.status = Arc::new(ConnectorStatus::default());
+        // The status outlives each task: counters keep counting across restarts, as
+        // Prometheus expects of a counter that is not reset by the process.
         match Worker::start(config, self.handle.clone(), Arc::clone(&entry.status)) {
             Ok(worker) => entry.worker = Some(worker),
             Err(e) => entry.failure = Some(format!("cannot start the connector thread: {e}")),

@@ -82,6 +82,8 @@ impl Worker {
                 .spawn(move || {
                     config.warn_unknown_properties();
                     let result = run_connector(&config, &runtime, &stop, &status);
+                    // A snapshot interrupted by a stop is no longer running.
+                    status.end_snapshot(false);
                     match result {
                         Ok(()) => {
                             tracing::info!(connector = %config.name, "connector task ended");

@@ -361,6 +361,40 @@ fn the_connect_rest_api_runs_a_postgres_connector_through_its_whole_lifecycle() 
         "the kept password still connects"
     );
 
+    // Metrics: what was committed, across the task's restarts, and the slot's retention.
+    let wanted = [
+        format!("tributary_events_total{{connector=\"{name}\",op=\"c\"}} 3"),
+        format!("tributary_events_total{{connector=\"{name}\",op=\"u\"}} 1"),
+        format!("tributary_records_total{{connector=\"{name}\",topic=\"{topic}\"}} 4"),
+        format!("tributary_transaction_commit_seconds_count{{connector=\"{name}\"}}"),
+    ];
+    let gauge = |text: &str, metric: &str| {
+        let prefix = format!("{metric}{{connector=\"{name}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let deadline = Instant::now() + deadline();
+    let metrics = loop {
+        let (code, text) = rest.get("/metrics");
+        assert_eq!(code, 200);
+        let text = text.as_str().unwrap_or_default().to_owned();
+        let retained = gauge(&text, "tributary_source_retained_bytes");
+        if wanted.iter().all(|w| text.contains(w.as_str())) && retained.is_some_and(|b| b >= 0) {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metrics never showed {wanted:?}:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let behind = gauge(&metrics, "tributary_milliseconds_behind_source").unwrap();
+    assert!(
+        behind >= 0,
+        "a streamed change was committed, so the lag is known: {behind}"
+    );
+
     // Tasks.
     let (code, tasks) = rest.get(&format!("/connectors/{name}/tasks"));
     assert_eq!(code, 200);

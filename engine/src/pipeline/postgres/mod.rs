@@ -12,6 +12,7 @@
 
 pub mod catalog;
 pub mod offset;
+mod retention;
 pub mod snapshot;
 pub mod windowed;
 
@@ -114,6 +115,17 @@ pub struct PostgresSource {
     pending_signals: Vec<Signal>,
     /// The Kafka signal channel, checked between transactions.
     signals: Option<KafkaSignalChannel>,
+    /// Measures the WAL the slot retains (`tributary_source_retained_bytes`).
+    retention: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for PostgresSource {
+    fn drop(&mut self) {
+        // A source dropped on an error path must not leave its gauge task polling.
+        if let Some(retention) = self.retention.take() {
+            retention.abort();
+        }
+    }
 }
 
 /// How a start begins.
@@ -381,7 +393,14 @@ impl PostgresSource {
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
             signals: super::open_signal_channel(config, stored_json)?,
+            retention: None,
         };
+        source.retention = Some(retention::spawn(
+            &source.runtime,
+            pg.connect.clone(),
+            &pg.slot_name,
+            Arc::clone(&status),
+        ));
         match begin {
             Begin::Exported { name, start } => {
                 source.pending_stream = Some(PendingStream {
@@ -460,6 +479,7 @@ impl PostgresSource {
             pending_signals: Vec::new(),
             // initial_only stops after the snapshot: there is nothing to signal.
             signals: None,
+            retention: None,
         };
         match plan.snapshot {
             SnapshotStart::None => {
@@ -731,6 +751,9 @@ impl PostgresSource {
     /// Stops the reader; drops the slot when `slot.drop.on.stop` is set and the stop was
     /// clean.
     pub fn close(&mut self, clean: bool) {
+        if let Some(retention) = self.retention.take() {
+            retention.abort();
+        }
         if let Some(reader) = self.reader.take() {
             drop(reader.events);
             let _ = self.runtime.block_on(reader.task);
@@ -904,7 +927,7 @@ impl PostgresSource {
                     processed_at: now(),
                 });
                 emitter.emit(record)?;
-                emitter.count_event();
+                emitter.count_message(commit_time);
             }
             Message::Type(_) | Message::Origin(_) => {}
             other => {
@@ -1062,7 +1085,7 @@ impl PostgresSource {
             emitter.emit(record)?;
         }
         if events > 0 {
-            emitter.count_event();
+            emitter.count_event(change.op, change.source.time());
             let collection = schema.data_collection().to_owned();
             if let Some(t) = self.transaction.as_mut() {
                 t.total_order += events as i64;
@@ -1191,7 +1214,7 @@ impl PostgresSource {
             emitter.emit(record)?;
         }
         if events > 0 {
-            emitter.count_event();
+            emitter.count_event(change.op, change.source.time());
         }
         Ok(())
     }
