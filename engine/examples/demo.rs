@@ -103,7 +103,7 @@ fn main() {
         .unwrap();
     let node_for_shutdown = Arc::clone(&node);
     runtime.spawn(async move {
-        let _ = axum::serve(listener, router(node, info)).await;
+        let _ = axum::serve(listener, router(node, info, None)).await;
     });
     let api = format!("http://127.0.0.1:{port}");
     println!("== Tributary REST runtime on {api} (Kafka Connect's API)");

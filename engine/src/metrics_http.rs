@@ -1,6 +1,7 @@
-//! A minimal HTTP listener for Prometheus' scrapes of `GET /metrics` under `tributary run
-//! --metrics-listen`. One request per connection, bounded reads; anything else is a 404.
-//! (The REST runtime will serve the same text on its own port.)
+//! A minimal HTTP listener for Prometheus' scrapes of `GET /metrics` (and `GET /health` for
+//! liveness probes) under `tributary run --metrics-listen`. One request per connection,
+//! bounded reads; anything else is a 404. (`tributary serve` serves the same text on its
+//! REST port.)
 
 use std::sync::Arc;
 
@@ -58,10 +59,13 @@ async fn answer(
     }
     let (code, body) = if head.starts_with(b"GET /metrics ") || head.starts_with(b"GET /metrics?") {
         ("200 OK", status.render_prometheus(connector))
+    } else if head.starts_with(b"GET /health ") {
+        // Liveness: the sidecar serves while its connector runs (it exits when it fails).
+        ("200 OK", "healthy\n".to_owned())
     } else {
         (
             "404 Not Found",
-            "only GET /metrics is served here\n".to_owned(),
+            "only GET /metrics and GET /health are served here\n".to_owned(),
         )
     };
     let response = format!(

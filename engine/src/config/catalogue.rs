@@ -758,6 +758,41 @@ pub const NO_EFFECT: &[(&str, &str)] = &[
     ("plugin.path", "a Kafka Connect worker property"),
 ];
 
+/// Properties of `tributary serve`'s worker file that configure the node itself; every
+/// other worker property is a default for each connector.
+pub const WORKER_PROPERTIES: &[(&str, &str, &str)] = &[
+    (
+        "listeners",
+        "http://127.0.0.1:8083",
+        "The REST listener, `http://<ip>:<port>` or `https://<ip>:<port>` (one). Loopback by default.",
+    ),
+    (
+        "tributary.state.dir",
+        "./tributary-state",
+        "Where connector configurations and target states are kept (a file per connector).",
+    ),
+    (
+        "tributary.rest.auth.token",
+        "—",
+        "Require `Authorization: Bearer <token>` on every path but `/health`.",
+    ),
+    (
+        "tributary.rest.auth.basic",
+        "—",
+        "Require HTTP basic credentials, given as `user:password` (use `${env:VAR}`).",
+    ),
+    (
+        "tributary.rest.tls.cert.file",
+        "—",
+        "PEM certificate chain for an `https://` listener.",
+    ),
+    (
+        "tributary.rest.tls.key.file",
+        "—",
+        "PEM private key for an `https://` listener.",
+    ),
+];
+
 /// The property of that name.
 pub fn lookup(name: &str) -> Option<&'static Property> {
     PROPERTIES.iter().find(|p| p.name == name)
@@ -820,6 +855,15 @@ pub fn render_markdown() -> String {
                 property.doc.replace('|', "\\|")
             );
         }
+    }
+    out.push_str(
+        "\n## Worker properties (`tributary serve --config`)\n\n\
+         Every other worker property (`bootstrap.servers`, `offset.storage.topic`, converters, \
+         `producer.*`, …) is a default for each connector registered on the node.\n\n\
+         | property | default | meaning |\n|---|---|---|\n",
+    );
+    for (key, default, doc) in WORKER_PROPERTIES {
+        let _ = writeln!(out, "| `{key}` | `{default}` | {doc} |");
     }
     out.push_str("\n## Key families\n\n| prefix | meaning |\n|---|---|\n");
     for (prefix, doc) in PREFIXES {

@@ -17,6 +17,7 @@
 //! returned configuration keeps the references, so secrets never reach the state files
 //! unless the user typed them there.
 
+pub mod access;
 pub mod offsets;
 pub mod rest;
 pub mod serve;

@@ -50,12 +50,28 @@ pub const PLUGINS: &[&str] = &[
     "io.debezium.connector.postgresql.PostgresConnector",
 ];
 
-/// The router for `tributary serve`.
-pub fn router(runtime: Arc<Runtime>, info: ServerInfo) -> Router {
+/// The router for `tributary serve`; with `credentials`, every path but `/health` needs
+/// them.
+pub fn router(
+    runtime: Arc<Runtime>,
+    info: ServerInfo,
+    credentials: Option<&super::access::Credentials>,
+) -> Router {
     let app = App {
         runtime,
         info: Arc::new(info),
     };
+    let router = routes().with_state(app);
+    match credentials {
+        Some(credentials) => router.layer(axum::middleware::from_fn_with_state(
+            super::access::expected(credentials),
+            super::access::require,
+        )),
+        None => router,
+    }
+}
+
+fn routes() -> Router<App> {
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
@@ -87,7 +103,6 @@ pub fn router(runtime: Arc<Runtime>, info: ServerInfo) -> Router {
         .route("/connector-plugins/{plugin}/config", get(plugin_config))
         .route("/connector-plugins/{plugin}/config/validate", put(validate))
         .fallback(not_found)
-        .with_state(app)
 }
 
 /// A refused request as Connect writes it.

@@ -13,9 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Runtime;
+use super::access::{Credentials, TlsListener, tls_acceptor};
 use super::rest::{ServerInfo, router};
 use super::store::StateStore;
 use crate::config::Properties;
+use crate::config::catalogue::WORKER_PROPERTIES;
 use crate::config::properties::load_file;
 
 /// What `tributary serve` was given.
@@ -29,14 +31,14 @@ pub struct ServeOptions {
     pub state_dir: Option<PathBuf>,
 }
 
-/// Worker properties that configure the node, not connectors.
-const NODE_ONLY: &[&str] = &["listeners", "tributary.state.dir"];
-
 /// The node's validated settings.
 struct NodeSettings {
     listen: SocketAddr,
     state_dir: PathBuf,
     defaults: Properties,
+    credentials: Option<Credentials>,
+    /// PEM certificate chain and key files, for an `https://` listener.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 fn node_settings(options: &ServeOptions) -> Result<NodeSettings, String> {
@@ -44,10 +46,54 @@ fn node_settings(options: &ServeOptions) -> Result<NodeSettings, String> {
         Some(path) => load_file(path).map_err(|e| e.to_string())?,
         None => Properties::new(),
     };
-    let listen = match (options.listen, worker.get("listeners")) {
-        (Some(listen), _) => listen,
+    let (listen, https) = match (options.listen, worker.get("listeners")) {
+        (Some(listen), listeners) => (
+            listen,
+            listeners.is_some_and(|l| l.trim_start().starts_with("https://")),
+        ),
         (None, Some(listeners)) => parse_listener(listeners)?,
-        (None, None) => SocketAddr::from(([127, 0, 0, 1], 8083)),
+        (None, None) => (SocketAddr::from(([127, 0, 0, 1], 8083)), false),
+    };
+    let credentials = match (
+        worker.get("tributary.rest.auth.token"),
+        worker.get("tributary.rest.auth.basic"),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err("conflicting properties tributary.rest.auth.token and \
+                        tributary.rest.auth.basic: set one"
+                .to_owned());
+        }
+        (Some(token), None) if !token.is_empty() => Some(Credentials::Bearer(token.clone())),
+        (None, Some(basic)) if basic.contains(':') => Some(Credentials::Basic(basic.clone())),
+        (None, Some(_)) => {
+            return Err(
+                "invalid value for property 'tributary.rest.auth.basic': allowed: \
+                        user:password (use ${env:VAR} to keep it out of the file)"
+                    .to_owned(),
+            );
+        }
+        _ => None,
+    };
+    let tls = match (
+        worker.get("tributary.rest.tls.cert.file"),
+        worker.get("tributary.rest.tls.key.file"),
+    ) {
+        (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
+        (None, None) if https => {
+            return Err(
+                "listeners is https:// but tributary.rest.tls.cert.file and \
+                        tributary.rest.tls.key.file (PEM files) are not set"
+                    .to_owned(),
+            );
+        }
+        (None, None) => None,
+        _ => {
+            return Err(
+                "tributary.rest.tls.cert.file and tributary.rest.tls.key.file must \
+                        be set together"
+                    .to_owned(),
+            );
+        }
     };
     let state_dir = options.state_dir.clone().unwrap_or_else(|| {
         PathBuf::from(
@@ -58,21 +104,23 @@ fn node_settings(options: &ServeOptions) -> Result<NodeSettings, String> {
     });
     let defaults = worker
         .into_iter()
-        .filter(|(k, _)| !NODE_ONLY.contains(&k.as_str()) && k != "name")
+        .filter(|(k, _)| !WORKER_PROPERTIES.iter().any(|(node, _, _)| node == k) && k != "name")
         .collect();
     Ok(NodeSettings {
         listen,
         state_dir,
         defaults,
+        credentials,
+        tls,
     })
 }
 
-/// `listeners=http://host:port` (one plain-HTTP listener; Connect's list form with one
-/// entry is accepted).
-fn parse_listener(text: &str) -> Result<SocketAddr, String> {
+/// `listeners=http://host:port` or `https://host:port` (one listener; Connect's list form
+/// with one entry is accepted). Returns the address and whether it is HTTPS.
+fn parse_listener(text: &str) -> Result<(SocketAddr, bool), String> {
     let invalid = |why: &str| {
         format!(
-            "invalid value '{text}' for property 'listeners': {why}; allowed: http://<ip>:<port>, e.g. http://127.0.0.1:8083"
+            "invalid value '{text}' for property 'listeners': {why}; allowed: http://<ip>:<port> or https://<ip>:<port>, e.g. http://127.0.0.1:8083"
         )
     };
     let entries: Vec<&str> = text
@@ -83,12 +131,18 @@ fn parse_listener(text: &str) -> Result<SocketAddr, String> {
     let [entry] = entries.as_slice() else {
         return Err(invalid("exactly one listener is supported"));
     };
-    let address = entry
-        .strip_prefix("http://")
-        .ok_or_else(|| invalid("only http:// listeners are supported"))?;
+    let (address, https) = match (
+        entry.strip_prefix("http://"),
+        entry.strip_prefix("https://"),
+    ) {
+        (Some(a), _) => (a, false),
+        (_, Some(a)) => (a, true),
+        _ => return Err(invalid("the scheme must be http:// or https://")),
+    };
     let address = address.replace("localhost", "127.0.0.1");
     address
         .parse()
+        .map(|a| (a, https))
         .map_err(|_| invalid("not an IP address and port"))
 }
 
@@ -127,12 +181,28 @@ pub fn serve(options: &ServeOptions) -> Result<(), String> {
         kafka_cluster_id,
     };
     tracing::info!(address = %settings.listen, state_dir = %settings.state_dir.display(), "REST runtime listening");
-    let app = router(Arc::clone(&runtime), info);
-    let served = io.block_on(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_requested())
-            .await
-    });
+    let app = router(Arc::clone(&runtime), info, settings.credentials.as_ref());
+    let served = match &settings.tls {
+        None => io.block_on(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_requested())
+                .await
+        }),
+        Some((cert, key)) => {
+            let acceptor = tls_acceptor(cert, key)?;
+            io.block_on(async move {
+                axum::serve(
+                    TlsListener {
+                        tcp: listener,
+                        acceptor,
+                    },
+                    app,
+                )
+                .with_graceful_shutdown(shutdown_requested())
+                .await
+            })
+        }
+    };
     tracing::info!("stop requested: stopping every connector");
     runtime.shutdown();
     served.map_err(|e| format!("REST listener failed: {e}"))
@@ -161,13 +231,13 @@ mod tests {
     fn listeners_take_one_http_address_and_name_the_property_otherwise() {
         assert_eq!(
             parse_listener("http://localhost:8083").unwrap(),
-            SocketAddr::from(([127, 0, 0, 1], 8083))
+            (SocketAddr::from(([127, 0, 0, 1], 8083)), false)
         );
         assert_eq!(
-            parse_listener("http://0.0.0.0:18083").unwrap(),
-            SocketAddr::from(([0, 0, 0, 0], 18083))
+            parse_listener("https://0.0.0.0:18083").unwrap(),
+            (SocketAddr::from(([0, 0, 0, 0], 18083)), true)
         );
-        for bad in ["https://127.0.0.1:8443", "http://a:1,http://b:2", "8083"] {
+        for bad in ["ftp://127.0.0.1:8443", "http://a:1,http://b:2", "8083"] {
             let err = parse_listener(bad).unwrap_err();
             assert!(err.contains("'listeners'"), "{bad}: {err}");
         }

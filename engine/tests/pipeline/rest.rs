@@ -794,3 +794,117 @@ fn the_debezium_tutorial_connector_runs_unchanged_apart_from_host_names() {
     );
     assert!(node.terminate().success());
 }
+
+/// One HTTPS request with a client that trusts only `ca_pem`; returns the status code.
+fn https_status(port: u16, ca_pem: &str, path: &str, authorization: Option<&str>) -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let mut tls = connector.connect(name, tcp).await.unwrap();
+        let auth = authorization.map_or_else(String::new, |a| format!("Authorization: {a}\r\n"));
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n");
+        tls.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        let _ = tls.read_to_end(&mut response).await;
+        let text = String::from_utf8_lossy(&response);
+        text.split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {text:?}"))
+    })
+}
+
+#[test]
+fn the_rest_api_can_require_a_token_and_serve_only_tls() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let kafka = Kafka::shared().unwrap();
+    let name = unique_name("resttls");
+    let dir = tempdir(&name);
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    std::fs::write(dir.join("rest.crt"), cert.pem()).unwrap();
+    std::fs::write(dir.join("rest.key"), key.serialize_pem()).unwrap();
+    let mut properties = worker(kafka, &name);
+    for (k, v) in [
+        ("listeners", "https://127.0.0.1:8443".to_owned()),
+        (
+            "tributary.rest.tls.cert.file",
+            dir.join("rest.crt").display().to_string(),
+        ),
+        (
+            "tributary.rest.tls.key.file",
+            dir.join("rest.key").display().to_string(),
+        ),
+        (
+            "tributary.rest.auth.token",
+            "${env:TRIBUTARY_TEST_REST_TOKEN}".to_owned(),
+        ),
+    ] {
+        properties.push((k.to_owned(), v));
+    }
+    let (mut node, port) = Engine::serve_with_env(
+        &dir,
+        &properties,
+        &[("TRIBUTARY_TEST_REST_TOKEN", "t0ken-s3cret")],
+    );
+    let deadline = Instant::now() + deadline();
+    // Probes need no credentials.
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        node.assert_running();
+        assert!(
+            Instant::now() < deadline,
+            "node never listened:\n{}",
+            node.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ca_pem = ca.pem();
+    assert_eq!(https_status(port, &ca_pem, "/health", None), 200);
+    assert_eq!(https_status(port, &ca_pem, "/connectors", None), 401);
+    assert_eq!(
+        https_status(port, &ca_pem, "/connectors", Some("Bearer wrong")),
+        401
+    );
+    assert_eq!(
+        https_status(port, &ca_pem, "/connectors", Some("Bearer t0ken-s3cret")),
+        200
+    );
+    // Plain HTTP on the TLS port gets no answer.
+    let plain = Rest::new(port);
+    assert!(
+        plain
+            .agent
+            .get(&format!("{}/connectors", plain.base))
+            .call()
+            .is_err()
+    );
+    assert!(!node.log().contains("t0ken-s3cret"), "the token was logged");
+    assert!(node.terminate().success());
+}

@@ -53,6 +53,15 @@ impl Engine {
     /// Starts `tributary serve` (the REST runtime) with `worker` as its worker properties
     /// file and its state in `dir/state`; returns the node and its REST port.
     pub(crate) fn serve(dir: &Path, worker: &[(String, String)]) -> (Self, u16) {
+        Self::serve_with_env(dir, worker, &[])
+    }
+
+    /// [`serve`](Self::serve) with extra environment variables.
+    pub(crate) fn serve_with_env(
+        dir: &Path,
+        worker: &[(String, String)],
+        env: &[(&str, &str)],
+    ) -> (Self, u16) {
         let port = tributary_testcontainers::free_port().unwrap();
         let config = write_properties(&dir.join("worker.properties"), worker);
         let state = dir.join("state");
@@ -68,7 +77,7 @@ impl Engine {
                 "--listen".as_ref(),
                 listen.as_ref(),
             ],
-            &[],
+            env,
         );
         (engine, port)
     }
