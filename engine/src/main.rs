@@ -76,6 +76,15 @@ enum Command {
         #[arg(long)]
         state_dir: Option<PathBuf>,
     },
+    /// Show, set or reset the source offset a connector resumes from (in its offsets topic,
+    /// Kafka Connect's format). Stop the connector first: a running one overwrites the
+    /// offset with its next commit.
+    Offsets {
+        /// The connector configuration file.
+        config: PathBuf,
+        #[command(subcommand)]
+        action: OffsetsAction,
+    },
     /// Check a connector configuration and print it with secrets masked.
     Validate {
         /// The connector configuration file.
@@ -83,6 +92,22 @@ enum Command {
     },
     /// Print the version.
     Version,
+}
+
+/// What `tributary offsets` does.
+#[derive(Debug, Subcommand)]
+enum OffsetsAction {
+    /// Print the stored offset as `{"offsets": [{"partition": …, "offset": …}]}`.
+    Show,
+    /// Store this offset (a JSON object in Debezium's offset shape, e.g.
+    /// `{"file": "mysql-bin.000003", "pos": 154}` or `{"lsn": 24023128}`): the connector
+    /// replays from there at its next start.
+    Set {
+        /// The offset as JSON.
+        offset: String,
+    },
+    /// Remove the stored offset: the connector starts as a new one (snapshot mode applies).
+    Reset,
 }
 
 /// The signals `tributary signal` sends (Debezium's signal types).
@@ -195,6 +220,10 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => fail(&message),
         },
+        Command::Offsets { config, action } => match load(&config) {
+            Ok(connector) => offsets(&connector, &action),
+            Err(message) => fail(&message),
+        },
         Command::Run {
             config,
             metrics_listen,
@@ -208,6 +237,35 @@ fn main() -> ExitCode {
 fn load(path: &std::path::Path) -> Result<ConnectorConfig, String> {
     let properties = properties::load_file(path).map_err(|e| e.to_string())?;
     ConnectorConfig::from_properties(properties).map_err(|e| e.to_string())
+}
+
+fn offsets(config: &ConnectorConfig, action: &OffsetsAction) -> ExitCode {
+    use tributary::runtime::offsets;
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    let result = match action {
+        OffsetsAction::Show => runtime
+            .block_on(offsets::stored(config.clone()))
+            .map(|v| println_out(&v.to_string())),
+        OffsetsAction::Set { offset } => match serde_json::from_str::<serde_json::Value>(offset) {
+            Ok(serde_json::Value::Object(map)) => runtime
+                .block_on(offsets::replace(config, Some(&map)))
+                .map(|()| println_out(&format!("offset of '{}' set", config.name))),
+            _ => return fail(&format!("the offset must be a JSON object, not {offset}")),
+        },
+        OffsetsAction::Reset => runtime
+            .block_on(offsets::replace(config, None))
+            .map(|()| println_out(&format!("offset of '{}' reset", config.name))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("connector '{}': {e}", config.name)),
+    }
 }
 
 fn signal(config: &ConnectorConfig, action: &SignalAction, timeout: Duration) -> ExitCode {

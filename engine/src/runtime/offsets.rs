@@ -21,6 +21,11 @@ use crate::pipeline::postgres::offset::PgOffset;
 /// `GET /connectors/{name}/offsets`.
 pub async fn get(runtime: &Arc<Runtime>, name: &str) -> Result<Value, RuntimeError> {
     let config = runtime.effective_config(name)?;
+    stored(config).await
+}
+
+/// The connector's stored offset in Connect's `{"offsets": [...]}` shape (empty when none).
+pub async fn stored(config: ConnectorConfig) -> Result<Value, RuntimeError> {
     let key = offset_key(&config);
     let stored = tokio::task::spawn_blocking(move || {
         read_offset(
@@ -56,6 +61,23 @@ pub async fn alter(
     write(&config, &key, offset.as_ref()).await?;
     tracing::info!(connector = %name, "offsets altered");
     Ok(json!({"message": "The offsets for this connector have been altered successfully"}))
+}
+
+/// Validates `offset` for the connector and stores it (`None` removes it): `tributary
+/// offsets set|reset`. The connector must not be running.
+pub async fn replace(
+    config: &ConnectorConfig,
+    offset: Option<&Map<String, Value>>,
+) -> Result<(), RuntimeError> {
+    if let Some(offset) = offset {
+        check_offset(config, offset).map_err(|detail| {
+            RuntimeError::BadRequest(format!(
+                "the offset {} cannot be used: {detail}",
+                Value::Object(offset.clone())
+            ))
+        })?;
+    }
+    write(config, &offset_key(config), offset).await
 }
 
 /// `DELETE /connectors/{name}/offsets`: the connector starts as a new one next time.

@@ -174,3 +174,94 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         crate::workload::expected_table(TRANSACTIONS)
     );
 }
+
+/// `tributary offsets show|set|reset` on a stopped sidecar: the offset read after row 1,
+/// set back after row 2, makes the next start replay row 2; reset removes it.
+#[test]
+fn the_offsets_cli_shows_sets_and_resets_the_stored_position() {
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let database = db.database.clone().unwrap();
+    let name = unique_name("myoffsets");
+    server
+        .sql(&format!(
+            "CREATE TABLE `{database}`.customers (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL)"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let properties = connector(&db, kafka, &name, "customers");
+    let topic = format!("{name}.{database}.customers");
+    let insert = |id: u32| {
+        server
+            .sql(&format!(
+                "INSERT INTO `{database}`.customers VALUES ({id}, 'n{id}')"
+            ))
+            .unwrap();
+    };
+    let ids = |records: &[crate::support::Record]| -> Vec<i64> {
+        records
+            .iter()
+            .filter_map(|r| r.field("after", "id").and_then(serde_json::Value::as_i64))
+            .collect()
+    };
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    insert(1);
+    read_records(kafka, &topic, 1, &mut engine);
+    assert!(engine.terminate().success());
+    let shown: serde_json::Value = serde_json::from_str(&offsets_cli(&dir, &["show"])).unwrap();
+    assert_eq!(shown["offsets"][0]["partition"], json!({"server": name}));
+    let after_first = shown["offsets"][0]["offset"].clone();
+    assert!(after_first["file"].is_string(), "{shown}");
+
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    insert(2);
+    assert_eq!(ids(&read_records(kafka, &topic, 2, &mut engine)), [1, 2]);
+    assert!(engine.terminate().success());
+
+    // A malformed offset is refused, naming what it needs.
+    let refused = offsets_cli_fails(&dir, &["set", r#"{"pos": "x"}"#]);
+    assert!(refused.contains("\"file\""), "{refused}");
+    offsets_cli(&dir, &["set", &after_first.to_string()]);
+    let mut engine = Engine::run(&dir, &properties);
+    assert_eq!(ids(&read_records(kafka, &topic, 3, &mut engine)), [1, 2, 2]);
+    assert!(engine.terminate().success());
+
+    offsets_cli(&dir, &["reset"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&offsets_cli(&dir, &["show"])).unwrap(),
+        json!({"offsets": []})
+    );
+}
+
+fn offsets_cli(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .arg("offsets")
+        .arg(dir.join("connector.properties"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "tributary offsets {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn offsets_cli_fails(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .arg("offsets")
+        .arg(dir.join("connector.properties"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "tributary offsets {args:?} succeeded"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
