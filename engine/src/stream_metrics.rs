@@ -132,6 +132,23 @@ impl StreamMetrics {
         self.binlog_files_behind.store(files, Ordering::Relaxed);
     }
 
+    /// The topics records were committed to since the start or the last
+    /// [`reset_topics`](Self::reset_topics) (Connect's "active topics").
+    pub fn topics(&self) -> Vec<String> {
+        self.records
+            .lock()
+            .map(|r| r.keys().map(|t| t.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets the active topics (`PUT /connectors/{name}/topics/reset`); their record
+    /// counters start again from zero.
+    pub fn reset_topics(&self) {
+        if let Ok(mut records) = self.records.lock() {
+            records.clear();
+        }
+    }
+
     /// Data events committed with operation `op` (one of [`OPS`]).
     pub fn events(&self, op: &str) -> u64 {
         OPS.iter()

@@ -99,6 +99,8 @@ fn routes() -> Router<App> {
             get(get_offsets).patch(alter_offsets).delete(reset_offsets),
         )
         .route("/connectors/{name}/signals", post(signal))
+        .route("/connectors/{name}/topics", get(topics))
+        .route("/connectors/{name}/topics/reset", put(reset_topics))
         .route("/connector-plugins", get(plugins))
         .route("/connector-plugins/{plugin}/config", get(plugin_config))
         .route("/connector-plugins/{plugin}/config/validate", put(validate))
@@ -435,6 +437,21 @@ async fn signal(State(app): State<App>, Path(name): Path<String>, body: Bytes) -
         StatusCode::ACCEPTED,
         json!({"type": kind, "topic": sent.topic, "offset": sent.offset}),
     )
+}
+
+/// `GET /connectors/{name}/topics`: the topics the connector has committed records to.
+async fn topics(State(app): State<App>, Path(name): Path<String>) -> Answer {
+    let status = app.runtime.status_of(&name)?;
+    ok(
+        StatusCode::OK,
+        json!({ name: {"topics": status.stream.topics()} }),
+    )
+}
+
+/// `PUT /connectors/{name}/topics/reset`.
+async fn reset_topics(State(app): State<App>, Path(name): Path<String>) -> Answer {
+    app.runtime.status_of(&name)?.stream.reset_topics();
+    empty(StatusCode::ACCEPTED)
 }
 
 async fn plugins() -> Answer {

@@ -395,6 +395,20 @@ fn the_connect_rest_api_runs_a_postgres_connector_through_its_whole_lifecycle() 
         "a streamed change was committed, so the lag is known: {behind}"
     );
 
+    // Active topics, and their reset.
+    let (code, active) = rest.get(&format!("/connectors/{name}/topics"));
+    assert_eq!(code, 200);
+    assert_eq!(active, json!({ name.as_str(): {"topics": [topic]} }));
+    assert_eq!(
+        rest.call("PUT", &format!("/connectors/{name}/topics/reset"), None)
+            .0,
+        202
+    );
+    assert_eq!(
+        rest.get(&format!("/connectors/{name}/topics")).1,
+        json!({ name.as_str(): {"topics": []} })
+    );
+
     // Tasks.
     let (code, tasks) = rest.get(&format!("/connectors/{name}/tasks"));
     assert_eq!(code, 200);
