@@ -54,6 +54,8 @@ pub struct StreamMetrics {
     restarts: AtomicU64,
     retained_bytes: AtomicI64,
     binlog_files_behind: AtomicI64,
+    /// The binlog file of the last committed position (MySQL/MariaDB).
+    binlog_file: Mutex<Option<String>>,
 }
 
 impl Default for StreamMetrics {
@@ -70,6 +72,7 @@ impl Default for StreamMetrics {
             restarts: AtomicU64::new(0),
             retained_bytes: AtomicI64::new(-1),
             binlog_files_behind: AtomicI64::new(-1),
+            binlog_file: Mutex::new(None),
         }
     }
 }
@@ -125,6 +128,20 @@ impl StreamMetrics {
     /// WAL the replication slot holds back (`pg_current_wal_lsn() - restart_lsn`).
     pub fn set_retained_bytes(&self, bytes: i64) {
         self.retained_bytes.store(bytes, Ordering::Relaxed);
+    }
+
+    /// The binlog file of the last committed position.
+    pub fn set_binlog_file(&self, file: &str) {
+        if let Ok(mut slot) = self.binlog_file.lock()
+            && slot.as_deref() != Some(file)
+        {
+            *slot = Some(file.to_owned());
+        }
+    }
+
+    /// What [`set_binlog_file`](Self::set_binlog_file) last stored.
+    pub fn binlog_file(&self) -> Option<String> {
+        self.binlog_file.lock().ok().and_then(|f| f.clone())
     }
 
     /// Binlog files newer than the one the connector reads.

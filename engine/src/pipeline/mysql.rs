@@ -91,6 +91,8 @@ pub struct MySqlSource {
     signals: Option<KafkaSignalChannel>,
     /// Where snapshot progress is published.
     status: Arc<ConnectorStatus>,
+    /// Measures the binlog files behind (`tributary_source_binlog_files_behind`).
+    retention: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// A running initial snapshot.
@@ -201,6 +203,15 @@ fn mysql_error(e: impl RetryVerdict) -> PipelineError {
     PipelineError::MySql {
         message: format!("mysql: {e}"),
         transient: e.is_transient(),
+    }
+}
+
+impl Drop for MySqlSource {
+    fn drop(&mut self) {
+        // A source dropped on an error path must not leave its gauge task polling.
+        if let Some(retention) = self.retention.take() {
+            retention.abort();
+        }
     }
 }
 
@@ -369,6 +380,7 @@ impl MySqlSource {
         let windowed_progress = windowed;
         let windowed = windowed_progress.is_some();
         let stream = mode != SnapshotMode::InitialOnly || windowed;
+        let runtime_for_retention = runtime.clone();
         let mut source = Self {
             runtime,
             reader: None,
@@ -390,6 +402,11 @@ impl MySqlSource {
             snapshot_config: config.snapshot.clone(),
             pending_signals: Vec::new(),
             signals: super::open_signal_channel(config, stored_map)?,
+            retention: Some(crate::mysql::client::spawn_files_behind(
+                &runtime_for_retention,
+                my.connect.clone(),
+                Arc::clone(&status),
+            )),
             status,
         };
         if let Some(progress) = windowed_progress {
@@ -537,8 +554,11 @@ impl MySqlSource {
     }
 
     /// Stops the reader.
-    pub fn close(self) {
-        if let Some(reader) = self.reader {
+    pub fn close(mut self) {
+        if let Some(retention) = self.retention.take() {
+            retention.abort();
+        }
+        if let Some(reader) = self.reader.take() {
             drop(reader.events);
             reader.task.abort();
         }
@@ -1031,11 +1051,19 @@ impl ChangeSource for MySqlSource {
     }
 
     fn on_committed(&self) -> Option<OnCommitted> {
-        // Nothing to acknowledge: the binlog is read, not consumed. A crash point for
-        // the snapshot tests.
-        self.snapshot.is_some().then(|| -> OnCommitted {
-            Box::new(|| crate::failpoint::hit("mysql-snapshot-committed"))
-        })
+        // Nothing to acknowledge: the binlog is read, not consumed. The committed file
+        // feeds the files-behind gauge; a crash point for the snapshot tests.
+        let status = Arc::clone(&self.status);
+        let file = self.offset.file.clone();
+        let snapshot = self.snapshot.is_some();
+        Some(Box::new(move || {
+            if !file.is_empty() {
+                status.stream.set_binlog_file(&file);
+            }
+            if snapshot {
+                crate::failpoint::hit("mysql-snapshot-committed");
+            }
+        }))
     }
 }
 

@@ -699,6 +699,27 @@ fn offsets_patched_on_a_stopped_mariadb_connector_replay_from_there() {
     rest.wait_state(&name, "RUNNING", Some("RUNNING"));
     assert_eq!(ids(&read_records(kafka, &topic, 3, &mut node)), [1, 2, 2]);
 
+    // How far behind the server's binlog it reads: known (≥ 0) once a position is committed.
+    let prefix = format!("tributary_source_binlog_files_behind{{connector=\"{name}\"}} ");
+    let deadline = Instant::now() + deadline();
+    loop {
+        let (_, text) = rest.get("/metrics");
+        let behind = text
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|v| v.parse::<i64>().ok());
+        if behind.is_some_and(|b| b >= 0) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "files behind never measured: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
     // Reset: no offset stored any more.
     assert_eq!(
         rest.call("PUT", &format!("/connectors/{name}/stop"), None)

@@ -88,6 +88,7 @@ mod gtid;
 mod offset;
 mod preflight;
 mod reader;
+mod retention;
 mod wire;
 
 pub use config::{BinlogReaderConfig, MySqlConnectOptions};
@@ -96,3 +97,4 @@ pub use gtid::{MariaDbGtidPosition, MySqlGtidSet};
 pub use offset::BinlogOffset;
 pub use preflight::{CheckedStart, Flavor, ServerInfo, check_server, current_position};
 pub use reader::{BinlogEvent, BinlogReader, start_binlog_reader};
+pub use retention::spawn_files_behind;

@@ -315,7 +315,9 @@ fn is_role_grant(line: &str) -> bool {
     line.starts_with("GRANT ") && !line.contains(" ON ")
 }
 
-async fn binary_logs(conn: &mut mysql_async::Conn) -> Result<Vec<(String, u64)>, MySqlError> {
+pub(super) async fn binary_logs(
+    conn: &mut mysql_async::Conn,
+) -> Result<Vec<(String, u64)>, MySqlError> {
     let rows: Vec<Row> = conn
         .query("SHOW BINARY LOGS")
         .await
