@@ -943,3 +943,99 @@ fn the_rest_api_can_require_a_token_and_serve_only_tls() {
     assert!(!node.log().contains("t0ken-s3cret"), "the token was logged");
     assert!(node.terminate().success());
 }
+
+/// Issue 7's runtime trigger: an incremental snapshot started with `POST
+/// /connectors/{name}/signals`, through the connector's Kafka signal topic (nothing is
+/// written to the database); a malformed signal and a connector without the Kafka channel
+/// are refused with the reason.
+#[test]
+fn an_incremental_snapshot_is_started_over_the_rest_api() {
+    let server = Postgres::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let name = unique_name("restsig");
+    server
+        .psql(
+            &db.dbname,
+            "CREATE TABLE items (id int PRIMARY KEY, label text);
+             INSERT INTO items SELECT g, 'row ' || g FROM generate_series(1, 250) g;",
+        )
+        .unwrap();
+    let dir = tempdir(&name);
+    let (mut node, rest) = start_node(&dir, kafka, &name);
+    let mut body = pg_connector(&db, &name);
+    body["config"]["snapshot.mode"] = json!("no_data");
+    body["config"]["snapshot.fetch.size"] = json!("100");
+    body["config"]["signal.enabled.channels"] = json!("kafka");
+    assert_eq!(rest.call("POST", "/connectors", Some(&body)).0, 201);
+    rest.wait_state(&name, "RUNNING", Some("RUNNING"));
+    node.wait_for_log("streaming from PostgreSQL");
+
+    let path = format!("/connectors/{name}/signals");
+    let (code, refused) = rest.call(
+        "POST",
+        &path,
+        Some(&json!({"type": "execute-snapshot", "data": {}})),
+    );
+    assert_eq!(code, 400, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("data-collections"),
+        "{refused}"
+    );
+    let (code, sent) = rest.call(
+        "POST",
+        &path,
+        Some(&json!({"type": "execute-snapshot",
+                     "data": {"data-collections": ["public.items"], "type": "incremental"}})),
+    );
+    assert_eq!(code, 202, "{sent}");
+    assert_eq!(sent["topic"], format!("{name}-signal"));
+    let records = read_records(kafka, &format!("{name}.public.items"), 250, &mut node);
+    assert!(records.iter().all(|r| r.op() == Some("r")), "{records:#?}");
+    let markers: Vec<&Value> = records
+        .iter()
+        .filter_map(|r| r.value.as_ref()?.pointer("/payload/source/snapshot"))
+        .collect();
+    assert!(markers.iter().all(|m| *m == "incremental"), "{markers:?}");
+    let mut seen = ids(&records);
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=250).collect::<Vec<i64>>());
+
+    // A connector that reads no Kafka signals: refused with the property to set.
+    let other = format!("{name}_nosig");
+    let mut plain = pg_connector(&db, &other);
+    plain["config"]["snapshot.mode"] = json!("no_data");
+    assert_eq!(rest.call("POST", "/connectors", Some(&plain)).0, 201);
+    let (code, refused) = rest.call(
+        "POST",
+        &format!("/connectors/{other}/signals"),
+        Some(&json!({"type": "pause-snapshot"})),
+    );
+    assert_eq!(code, 400, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("signal.enabled.channels"),
+        "{refused}"
+    );
+    for connector in [&name, &other] {
+        assert_eq!(
+            rest.call("DELETE", &format!("/connectors/{connector}"), None)
+                .0,
+            204
+        );
+    }
+    assert!(node.terminate().success());
+    for slot in [&name, &other] {
+        server
+            .psql(
+                &db.dbname,
+                &format!("SELECT pg_drop_replication_slot('{slot}');"),
+            )
+            .unwrap();
+    }
+}
