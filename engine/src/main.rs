@@ -40,8 +40,9 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run one connector in the foreground (sidecar mode). The file is a Java `.properties`
-    /// file or Kafka Connect's JSON body `{"name": …, "config": {…}}`, with Debezium's
-    /// property names plus `bootstrap.servers`.
+    /// file, Kafka Connect's JSON body `{"name": …, "config": {…}}`, or TOML (`.toml`) or
+    /// YAML (`.yaml`/`.yml`) of the same shapes, with Debezium's property names plus
+    /// `bootstrap.servers`.
     Run {
         /// The connector configuration file.
         config: PathBuf,

@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use tributary_snapshot::progress::SnapshotKind;
+
+use crate::stream_metrics::escape;
 use tributary_snapshot::{ProgressSummary, TableMeter};
 
 /// A running snapshot as last published.
@@ -197,14 +199,6 @@ fn per_table(
             );
         }
     }
-}
-
-/// A Prometheus label value: backslash, quote and newline escaped.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]

@@ -22,6 +22,10 @@ fn config(extra: &str) -> String {
 }
 
 fn validate(text: &str) -> Output {
+    validate_file(text, "connector.properties")
+}
+
+fn validate_file(text: &str, file_name: &str) -> Output {
     let dir = std::env::temp_dir().join(format!(
         "tributary-cli-config-{}-{}",
         std::process::id(),
@@ -31,7 +35,7 @@ fn validate(text: &str) -> Output {
             .as_nanos()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("connector.properties");
+    let file = dir.join(file_name);
     std::fs::write(&file, text).unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
         .arg("validate")
@@ -161,4 +165,36 @@ fn transient_failures_are_retried_until_the_retry_limits_then_the_sidecar_fails(
             "{limit}: it retried first: {message}"
         );
     }
+}
+
+#[test]
+fn yaml_and_toml_files_validate_like_the_properties_file() {
+    let properties = validate(&config(""));
+    let yaml = validate_file(
+        "name: inventory-connector\n\
+         connector.class: io.debezium.connector.postgresql.PostgresConnector\n\
+         database:\n  hostname: localhost\n  user: postgres\n  password: s3cret-password\n  dbname: inventory\n\
+         topic.prefix: dbserver1\n\
+         bootstrap.servers: localhost:9092\n",
+        "connector.yaml",
+    );
+    let toml = validate_file(
+        "name = \"inventory-connector\"\n\
+         [config]\n\
+         \"connector.class\" = \"io.debezium.connector.postgresql.PostgresConnector\"\n\
+         database = { hostname = \"localhost\", user = \"postgres\", password = \"s3cret-password\", dbname = \"inventory\" }\n\
+         \"topic.prefix\" = \"dbserver1\"\n\
+         \"bootstrap.servers\" = \"localhost:9092\"\n",
+        "connector.toml",
+    );
+    for output in [&yaml, &toml] {
+        assert!(output.status.success(), "{}", stderr(output));
+        assert_eq!(
+            output.stdout, properties.stdout,
+            "the same properties, masked the same way"
+        );
+    }
+    let broken = validate_file("name: [unclosed\n", "connector.yml");
+    assert!(!broken.status.success());
+    assert!(stderr(&broken).contains("connector.yml") && stderr(&broken).contains("YAML"));
 }

@@ -15,14 +15,28 @@ use super::ConfigError;
 /// A connector's properties, ordered so listings and errors are stable.
 pub type Properties = BTreeMap<String, String>;
 
-/// Reads a configuration file: JSON when it starts with `{`, Java properties otherwise.
-/// Indirections are resolved.
+/// Reads a configuration file: TOML (`.toml`), YAML (`.yaml`, `.yml`), JSON when it starts
+/// with `{`, Java properties otherwise. Indirections are resolved.
 pub fn load_file(path: &Path) -> Result<Properties, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
         path: path.display().to_string(),
         detail: e.to_string(),
     })?;
-    let properties = if text.trim_start().starts_with('{') {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let structured = match extension.as_deref() {
+        Some("toml") => Some(parse_toml(&text)),
+        Some("yaml" | "yml") => Some(parse_yaml(&text)),
+        _ => None,
+    };
+    let properties = if let Some(parsed) = structured {
+        parsed.map_err(|detail| ConfigError::File {
+            path: path.display().to_string(),
+            detail,
+        })?
+    } else if text.trim_start().starts_with('{') {
         parse_json(&text).map_err(|detail| ConfigError::File {
             path: path.display().to_string(),
             detail,
@@ -66,6 +80,76 @@ pub fn parse_json(text: &str) -> Result<Properties, String> {
         properties.entry("name".to_owned()).or_insert(name);
     }
     Ok(properties)
+}
+
+/// Parses TOML: a flat table of properties, or `name = …` with a `[config]` table (Connect's
+/// body). Dotted keys (`database.hostname = "db"`) are TOML tables and are joined back into
+/// property names; arrays become comma-separated lists.
+pub fn parse_toml(text: &str) -> Result<Properties, String> {
+    let value: serde_json::Value =
+        toml::from_str(text).map_err(|e| format!("not valid TOML: {e}"))?;
+    parse_structured(value)
+}
+
+/// Parses YAML, with the same shapes as [`parse_toml`] (nested maps are joined with `.`).
+pub fn parse_yaml(text: &str) -> Result<Properties, String> {
+    let value: serde_json::Value =
+        serde_yaml_ng::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
+    parse_structured(value)
+}
+
+/// A TOML or YAML document as properties: `config` holds them when present (with `name`
+/// beside it), nested maps are flattened with `.`, lists joined with `,`.
+fn parse_structured(root: serde_json::Value) -> Result<Properties, String> {
+    let serde_json::Value::Object(mut root) = root else {
+        return Err("expected a table/map of properties at the top".to_owned());
+    };
+    let (name, object) = match root.remove("config") {
+        Some(serde_json::Value::Object(config)) => (root.remove("name"), config),
+        Some(_) => return Err("\"config\" must be a table/map".to_owned()),
+        None => (None, root),
+    };
+    let mut properties = Properties::new();
+    for (key, value) in object {
+        flatten(&key, value, &mut properties)?;
+    }
+    if let Some(serde_json::Value::String(name)) = name {
+        properties.entry("name".to_owned()).or_insert(name);
+    }
+    Ok(properties)
+}
+
+fn flatten(key: &str, value: serde_json::Value, out: &mut Properties) -> Result<(), String> {
+    use serde_json::Value;
+    let scalar = |value: &Value| -> Option<String> {
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    };
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (sub, value) in map {
+                flatten(&format!("{key}.{sub}"), value, out)?;
+            }
+        }
+        Value::Array(items) => {
+            let texts: Option<Vec<String>> = items.iter().map(scalar).collect();
+            let texts = texts.ok_or_else(|| {
+                format!("property '{key}': a list may hold only strings, numbers and booleans")
+            })?;
+            out.insert(key.to_owned(), texts.join(","));
+        }
+        other => {
+            if let Some(text) = scalar(&other) {
+                out.insert(key.to_owned(), text);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses Java `.properties` text: `key=value`, `key: value` or `key value`; `#` and `!`
@@ -236,6 +320,42 @@ fn bad_indirection(key: &str, value: &str, detail: &str) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_and_yaml_give_the_same_properties_as_a_properties_file() {
+        let expected = parse_properties(
+            "name=inventory-connector\n\
+             connector.class=io.debezium.connector.postgresql.PostgresConnector\n\
+             database.hostname=db\ndatabase.port=5432\n\
+             table.include.list=inventory.customers,inventory.orders\n\
+             tombstones.on.delete=false\n",
+        );
+        let toml = parse_toml(
+            r#"
+name = "inventory-connector"
+[config]
+"connector.class" = "io.debezium.connector.postgresql.PostgresConnector"
+database.hostname = "db"
+database.port = 5432
+"table.include.list" = ["inventory.customers", "inventory.orders"]
+"tombstones.on.delete" = false
+"#,
+        )
+        .unwrap();
+        assert_eq!(toml, expected);
+        let yaml = parse_yaml(
+            "connector.class: io.debezium.connector.postgresql.PostgresConnector\n\
+             name: inventory-connector\n\
+             database:\n  hostname: db\n  port: 5432\n\
+             table.include.list: [inventory.customers, inventory.orders]\n\
+             tombstones.on.delete: false\n",
+        )
+        .unwrap();
+        assert_eq!(yaml, expected);
+        assert!(parse_yaml("- a\n- b\n").unwrap_err().contains("top"));
+        assert!(parse_toml("x = [{a = 1}]").unwrap_err().contains("'x'"));
+        assert!(parse_toml("x = ").unwrap_err().contains("TOML"));
+    }
 
     #[test]
     fn java_properties_syntax() {

@@ -95,7 +95,7 @@ impl BasicAuth {
 
 /// Standard base64 with padding; one header per client, so a small local encoder beats a
 /// dependency.
-fn base64_into(bytes: &[u8], out: &mut String) {
+pub(crate) fn base64_into(bytes: &[u8], out: &mut String) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for chunk in bytes.chunks(3) {
         let b = [

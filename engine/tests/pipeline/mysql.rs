@@ -238,12 +238,7 @@ fn the_offsets_cli_shows_sets_and_resets_the_stored_position() {
 }
 
 fn offsets_cli(dir: &std::path::Path, args: &[&str]) -> String {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
-        .arg("offsets")
-        .arg(dir.join("connector.properties"))
-        .args(args)
-        .output()
-        .unwrap();
+    let output = run_offsets_cli(dir, args);
     assert!(
         output.status.success(),
         "tributary offsets {args:?}: {}",
@@ -253,15 +248,19 @@ fn offsets_cli(dir: &std::path::Path, args: &[&str]) -> String {
 }
 
 fn offsets_cli_fails(dir: &std::path::Path, args: &[&str]) -> String {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
-        .arg("offsets")
-        .arg(dir.join("connector.properties"))
-        .args(args)
-        .output()
-        .unwrap();
+    let output = run_offsets_cli(dir, args);
     assert!(
         !output.status.success(),
         "tributary offsets {args:?} succeeded"
     );
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn run_offsets_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .arg("offsets")
+        .arg(dir.join("connector.properties"))
+        .args(args)
+        .output()
+        .unwrap()
 }

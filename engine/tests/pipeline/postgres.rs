@@ -115,6 +115,24 @@ fn changes_arrive_once_across_a_clean_restart() {
     assert!(last.value.as_ref().unwrap()["lsn_commit"].as_u64().unwrap() > 0);
 }
 
+/// Runs `script` on a connection of its own, on a thread: one simple-query message, so the
+/// server runs its transactions one by one.
+fn run_script(url: String, script: String) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client.batch_execute(&script).await.unwrap();
+        });
+    })
+}
+
 fn tempdir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("tributary-test-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -149,23 +167,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     let script: String = (1..=TRANSACTIONS)
         .map(crate::workload::transaction)
         .collect();
-    let workload = {
-        let url = db.connection_string();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                    .await
-                    .unwrap();
-                tokio::spawn(connection);
-                // One simple-query message: the server runs the transactions one by one.
-                client.batch_execute(&script).await.unwrap();
-            });
-        })
-    };
+    let workload = run_script(db.connection_string(), script);
     let seed = crate::workload::seed();
     let mut engine = crate::workload::kill_and_restart(engine, &dir, &properties, KILLS, seed);
     workload.join().unwrap();
@@ -213,22 +215,7 @@ fn sigterm_mid_stream_exits_cleanly_and_the_restart_loses_and_repeats_nothing() 
     let script: String = (1..=TRANSACTIONS)
         .map(crate::workload::transaction)
         .collect();
-    let workload = {
-        let url = db.connection_string();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                    .await
-                    .unwrap();
-                tokio::spawn(connection);
-                client.batch_execute(&script).await.unwrap();
-            });
-        })
-    };
+    let workload = run_script(db.connection_string(), script);
     // Mid-stream: some records are committed, the workload is still running.
     read_records(kafka, &topic, 200, &mut engine);
     let asked = std::time::Instant::now();

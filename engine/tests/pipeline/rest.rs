@@ -153,6 +153,19 @@ fn pg_connector(db: &tributary_testcontainers::PgConfig, name: &str) -> Value {
     })
 }
 
+/// Drops a finished test's slot (when it exists) so the shared server's slots are not used up.
+fn drop_slot(server: &Postgres, db: &tributary_testcontainers::PgConfig, slot: &str) {
+    server
+        .psql(
+            &db.dbname,
+            &format!(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+                 WHERE slot_name = '{slot}'"
+            ),
+        )
+        .unwrap();
+}
+
 fn ids(records: &[crate::support::Record]) -> Vec<i64> {
     records
         .iter()
@@ -257,6 +270,12 @@ fn the_connect_rest_api_runs_a_postgres_connector_through_its_whole_lifecycle() 
         Some(&checked),
     );
     assert_eq!(verdict["error_count"], 0, "{verdict}");
+    let (code, openapi) = rest.get("/openapi.json");
+    assert_eq!(code, 200);
+    assert!(
+        openapi["paths"]["/connectors/{name}/offsets"]["patch"].is_object(),
+        "{openapi}"
+    );
     let (code, missing) = rest.get("/no/such/path");
     assert_eq!(code, 404);
     assert_eq!(missing["error_code"], 404);
@@ -518,12 +537,7 @@ fn the_connect_rest_api_runs_a_postgres_connector_through_its_whole_lifecycle() 
     assert_eq!((code, gone["error_code"].clone()), (404, json!(404)));
     assert_eq!(rest.get("/connectors"), (200, json!([])));
     assert!(node.terminate().success());
-    server
-        .psql(
-            &db.dbname,
-            &format!("SELECT pg_drop_replication_slot('{name}');"),
-        )
-        .unwrap();
+    drop_slot(server, &db, &name);
 }
 
 #[test]
@@ -590,12 +604,7 @@ fn a_failed_task_shows_its_trace_and_a_restart_recovers_it() {
         204
     );
     assert!(node.terminate().success());
-    server
-        .psql(
-            &db.dbname,
-            &format!("SELECT pg_drop_replication_slot('{name}');"),
-        )
-        .unwrap();
+    drop_slot(server, &db, &name);
 }
 
 #[test]
@@ -1031,11 +1040,6 @@ fn an_incremental_snapshot_is_started_over_the_rest_api() {
     }
     assert!(node.terminate().success());
     for slot in [&name, &other] {
-        server
-            .psql(
-                &db.dbname,
-                &format!("SELECT pg_drop_replication_slot('{slot}');"),
-            )
-            .unwrap();
+        drop_slot(server, &db, slot);
     }
 }
