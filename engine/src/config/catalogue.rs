@@ -822,7 +822,10 @@ pub fn render_markdown() -> String {
          Generated from `engine/src/config/catalogue.rs` (a test fails when this file and the \
          catalogue differ; regenerate with `TRIBUTARY_BLESS=1 cargo test -p tributary \
          configuration_reference`). Names and defaults are Debezium's; `tributary.*` keys are \
-         Tributary's own. Any value may be an indirection: `${env:VAR}` or \
+         Tributary's own. A configuration is a Java `.properties` file, Kafka Connect's JSON \
+         body (`{\"name\": …, \"config\": {…}}`) or a flat JSON object, or TOML (`.toml`) or \
+         YAML (`.yaml`, `.yml`) in either shape (nested keys are joined with `.`, lists with \
+         `,`). Any value may be an indirection: `${env:VAR}` or \
          `${file:/path/to.properties:key}`. Unknown keys are logged as warnings at start.\n",
     );
     let mut groups: Vec<&str> = Vec::new();
