@@ -27,11 +27,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::columns::{ValueRule, apply_to_str};
 use crate::datum::Datum;
 use crate::json::{JsonConverter, JsonError, Written};
 use crate::mapping::{ConvertError, MappingError, ValueConverter, plan_column};
 use crate::options::{BinaryHandlingMode, EnvelopeOptions, Operation};
-use crate::schema::{SchemaBuilder, SchemaError, SchemaRef};
+use crate::schema::{SchemaBuilder, SchemaError, SchemaRef, SchemaType};
 use crate::source::{
     EpochNanos, PostgresSource, SourceNames, SourcePosition, source_schema, source_value,
 };
@@ -101,6 +102,16 @@ pub enum EventError {
         table: String,
         /// The missing column.
         column: String,
+    },
+    /// A column option (`column.mask.with.<N>.chars`, …) cannot apply to the column.
+    #[error("table {table}: column `{column}`: {detail}")]
+    ColumnOption {
+        /// `<namespace>.<table>`.
+        table: String,
+        /// The column.
+        column: String,
+        /// Why, and what to do instead.
+        detail: String,
     },
     /// The table or position belongs to another connector than the options.
     #[error("{what} is for the {found} connector but the options are for {expected}")]
@@ -206,12 +217,29 @@ pub struct LogicalMessage<'a> {
 }
 
 /// One captured column in a [`TableSchema`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CapturedColumn {
     /// Index of the column in the row images.
     row_index: usize,
     name: Box<str>,
     converter: ValueConverter,
+    /// `column.mask.with.<N>.chars` / `column.truncate.to.<N>.chars`.
+    rule: Option<ValueRule>,
+}
+
+impl CapturedColumn {
+    fn convert<'a>(&'a self, value: &'a Value) -> Result<Datum<'a>, ConvertError> {
+        let datum = self.converter.convert(value)?;
+        Ok(match (self.rule, datum) {
+            (Some(rule), Datum::String(Cow::Borrowed(text))) => {
+                Datum::String(apply_to_str(rule, text))
+            }
+            (Some(rule), Datum::String(Cow::Owned(text))) => {
+                Datum::String(Cow::Owned(apply_to_str(rule, &text).into_owned()))
+            }
+            (_, datum) => datum,
+        })
+    }
 }
 
 /// A table's schemas and converters for one schema version; cheap to share.
@@ -227,8 +255,9 @@ pub struct TableSchema {
     envelope_schema: SchemaRef,
     column_count: usize,
     columns: Box<[CapturedColumn]>,
-    /// Indices into `columns` forming the key, in key order.
-    key: Box<[usize]>,
+    /// The key's columns, in key order (a key column left out of the value by
+    /// `column.exclude.list` stays in the key, as in Debezium).
+    key: Box<[CapturedColumn]>,
 }
 
 impl TableSchema {
@@ -283,11 +312,7 @@ impl TableSchema {
         let mut fields = Vec::with_capacity(self.columns.len());
         for c in self.columns.iter() {
             let v = &row[c.row_index];
-            fields.push(
-                c.converter
-                    .convert(v)
-                    .map_err(|e| self.convert_error(c, e))?,
-            );
+            fields.push(c.convert(v).map_err(|e| self.convert_error(c, e))?);
         }
         Ok(Datum::structure_owned(fields))
     }
@@ -299,11 +324,9 @@ impl TableSchema {
         }
         self.check_arity(row)?;
         let mut fields = Vec::with_capacity(self.key.len());
-        for &i in self.key.iter() {
-            let c = &self.columns[i];
+        for c in self.key.iter() {
             fields.push(
-                c.converter
-                    .convert(&row[c.row_index])
+                c.convert(&row[c.row_index])
                     .map_err(|e| self.convert_error(c, e))?,
             );
         }
@@ -484,11 +507,22 @@ impl EventBuilder {
         }
         let data_collection: Box<str> = table.data_collection().into();
         let base = format!("{}.{}.{}", o.topic_prefix, table.namespace, table.table);
+        let key_names: Vec<&str> = match o.key_columns_for(&data_collection) {
+            Some(cols) => cols.iter().map(|c| &**c).collect(),
+            None => table.primary_key.iter().map(|c| &**c).collect(),
+        };
+        // Every mapped column with its policy; the value takes the captured ones.
+        let mut planned = Vec::with_capacity(table.columns.len());
         let mut columns = Vec::with_capacity(table.columns.len());
         let mut row = SchemaBuilder::structure()
             .name(format!("{base}.Value"))
             .optional();
         for (row_index, c) in table.columns.iter().enumerate() {
+            let full_name = format!("{data_collection}.{}", c.name);
+            let in_value = o.columns.captures(&full_name);
+            if !in_value && !key_names.contains(&&*c.name) {
+                continue;
+            }
             let Some(converter) = plan_column(c, o).map_err(|source| EventError::Mapping {
                 table: data_collection.to_string(),
                 source,
@@ -496,30 +530,43 @@ impl EventBuilder {
             else {
                 continue;
             };
-            row = row.field(c.name.clone(), converter.schema().clone());
-            columns.push(CapturedColumn {
+            let rule = o.columns.value_rule(&full_name);
+            if rule.is_some() && converter.schema().schema_type() != SchemaType::String {
+                return Err(EventError::ColumnOption {
+                    table: data_collection.to_string(),
+                    column: c.name.to_string(),
+                    detail: format!(
+                        "column.mask.with.<N>.chars and column.truncate.to.<N>.chars apply to \
+                         character columns; this one is {} (leave it out with \
+                         column.exclude.list instead)",
+                        c.type_name
+                    ),
+                });
+            }
+            let captured = CapturedColumn {
                 row_index,
                 name: c.name.clone(),
                 converter,
-            });
+                rule,
+            };
+            if in_value {
+                row = row.field(c.name.clone(), captured.converter.schema().clone());
+                columns.push(captured.clone());
+            }
+            planned.push(captured);
         }
         let row_schema = row.build().map_err(schema_err(&base))?;
-        let key_names: Vec<&str> = match o.key_columns_for(&data_collection) {
-            Some(cols) => cols.iter().map(|c| &**c).collect(),
-            None => table.primary_key.iter().map(|c| &**c).collect(),
-        };
         let mut key = Vec::with_capacity(key_names.len());
         let mut key_builder = SchemaBuilder::structure().name(format!("{base}.Key"));
         for name in &key_names {
-            let i = columns
-                .iter()
-                .position(|c| &*c.name == *name)
-                .ok_or_else(|| EventError::UnknownKeyColumn {
+            let column = planned.iter().find(|c| &*c.name == *name).ok_or_else(|| {
+                EventError::UnknownKeyColumn {
                     table: data_collection.to_string(),
                     column: (*name).to_owned(),
-                })?;
-            key_builder = key_builder.field(*name, columns[i].converter.schema().clone());
-            key.push(i);
+                }
+            })?;
+            key_builder = key_builder.field(*name, column.converter.schema().clone());
+            key.push(column.clone());
         }
         let key_schema = if key.is_empty() {
             None

@@ -26,6 +26,7 @@
 //! Status: the value, schema, JSON, mapping, event and Avro layers exist.
 
 pub mod avro;
+pub mod columns;
 pub mod datum;
 pub mod decimal;
 pub mod event;

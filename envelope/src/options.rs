@@ -124,7 +124,7 @@ pub struct OptionsError {
 }
 
 impl OptionsError {
-    fn new(property: &'static str, value: &str, allowed: impl Into<String>) -> Self {
+    pub(crate) fn new(property: &'static str, value: &str, allowed: impl Into<String>) -> Self {
         Self {
             property,
             value: value.chars().take(200).collect(),
@@ -192,6 +192,9 @@ pub struct EnvelopeOptions {
     /// `source.version` (Tributary-specific): the string written in `source.version`, where
     /// Debezium writes its own release.
     pub source_version: Box<str>,
+    /// `column.include.list`/`column.exclude.list`, `column.mask.with.<N>.chars`,
+    /// `column.truncate.to.<N>.chars`.
+    pub columns: crate::columns::ColumnPolicy,
 }
 
 /// The placeholder Debezium writes for unchanged TOASTed values by default.
@@ -265,9 +268,15 @@ impl EnvelopeOptions {
             message_key_columns: Vec::new(),
             include_unknown_datatypes: false,
             source_version: Box::from(DEFAULT_SOURCE_VERSION),
+            columns: crate::columns::ColumnPolicy::default(),
         };
         let mut prefix_seen = false;
+        let mut column_options: Vec<(&str, &str)> = Vec::new();
         for (key, raw) in properties {
+            if crate::columns::ColumnPolicy::is_column_option(key) {
+                column_options.push((key, raw));
+                continue;
+            }
             if !PROPERTY_NAMES.contains(&key) {
                 continue;
             }
@@ -394,6 +403,7 @@ impl EnvelopeOptions {
                 "a non-empty topic prefix is required (letters, digits, '.', '_', '-')",
             ));
         }
+        o.columns = crate::columns::ColumnPolicy::from_properties(column_options)?;
         Ok(o)
     }
 

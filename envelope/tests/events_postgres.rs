@@ -392,3 +392,64 @@ fn message_key_columns_replace_the_primary_key() {
     let b = builder(&[("message.key.columns", "public.orders:missing")]);
     assert!(b.table_schema(&table()).is_err());
 }
+
+/// Debezium's column options (PostgreSQL connector docs, "column.exclude.list",
+/// "column.mask.with.length.chars", "column.truncate.to.length.chars"): an excluded column
+/// is absent from the value schema and payload but a key column stays in the key; a masked
+/// column keeps its string schema and carries N asterisks; a truncated one its first N
+/// characters.
+#[test]
+fn column_options_exclude_mask_and_truncate_before_conversion() {
+    let b = builder(&[
+        ("column.exclude.list", "public.orders.(id|updated_at)"),
+        ("column.mask.with.5.chars", "public.orders.note"),
+        ("column.truncate.to.3.chars", "public.orders.name"),
+    ]);
+    let after = row(7, "Sally Ann", Value::Text("card 4111-1111".into()));
+    let json = run(&b, change(Operation::Create, None, Some(&after)));
+    assert!(
+        !json.contains("4111"),
+        "the masked value reached the record: {json}"
+    );
+    assert!(!json.contains("updated_at"), "{json}");
+    let record: serde_json::Value = serde_json::from_str(
+        json.lines()
+            .find(|l| l.starts_with("value: "))
+            .unwrap()
+            .trim_start_matches("value: "),
+    )
+    .unwrap();
+    let after = &record["payload"]["after"];
+    assert_eq!(after["note"], "*****");
+    assert_eq!(after["name"], "Sal");
+    assert!(
+        after.get("id").is_none(),
+        "excluded from the value: {after}"
+    );
+    let key: serde_json::Value = serde_json::from_str(
+        json.lines()
+            .find(|l| l.starts_with("key: "))
+            .unwrap()
+            .trim_start_matches("key: "),
+    )
+    .unwrap();
+    assert_eq!(
+        key["payload"],
+        serde_json::json!({"id": 7}),
+        "the key keeps its column"
+    );
+    // NULL stays NULL under a mask.
+    let after = row(8, "Al", Value::Null);
+    let json = run(&b, change(Operation::Create, None, Some(&after)));
+    assert!(
+        json.contains("\"note\":null") && json.contains("\"name\":\"Al\""),
+        "{json}"
+    );
+    // A mask on a non-character column is refused, naming the column.
+    let b = builder(&[("column.mask.with.4.chars", "public.orders.qty")]);
+    let err = b.table_schema(&table()).unwrap_err().to_string();
+    assert!(
+        err.contains("qty") && err.contains("column.exclude.list"),
+        "{err}"
+    );
+}

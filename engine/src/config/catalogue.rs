@@ -449,6 +449,22 @@ pub const PROPERTIES: &[Property] = &[
         "The `source.version` field's text.",
     ),
     p(
+        "column.include.list",
+        List,
+        None,
+        All,
+        TABLES,
+        "Regular expressions of `<schema|db>.<table>.<column>` names whose values are emitted (the others are left out of the value; key columns stay in the key).",
+    ),
+    p(
+        "column.exclude.list",
+        List,
+        None,
+        All,
+        TABLES,
+        "Regular expressions of columns left out of the value (never converted, never in Kafka or logs).",
+    ),
+    p(
         "snapshot.mode",
         Text,
         Some("initial"),
@@ -716,6 +732,18 @@ pub const PREFIXES: &[(&str, &str)] = &[
     (
         "snapshot.select.statement.overrides.",
         "`snapshot.select.statement.overrides.<table>`: that table's snapshot SELECT.",
+    ),
+    (
+        "column.mask.with.",
+        "`column.mask.with.<N>.chars`: regular expressions of character columns whose values become N `*` (NULL stays NULL).",
+    ),
+    (
+        "column.truncate.to.",
+        "`column.truncate.to.<N>.chars`: regular expressions of character columns cut to N characters.",
+    ),
+    (
+        "column.mask.hash.",
+        "`column.mask.hash.<algorithm>.with.salt.<salt>`: refused at start (not built yet), so a column meant to be hidden is never sent in clear.",
     ),
 ];
 

@@ -264,3 +264,93 @@ fn run_offsets_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output
         .output()
         .unwrap()
 }
+
+/// Issue 10's end-to-end chain on MariaDB: a column masked and a column excluded with
+/// Debezium's column options, then unwrap and route with Connect's keys. Kafka gets the
+/// flattened rows on the routed topic, and neither hidden value appears in any record.
+#[test]
+fn column_options_and_transforms_shape_the_mariadb_records() {
+    const CARD: &str = "4111-2222-3333";
+    const SSN: &str = "078-05-1120";
+    let server = MariaDb::shared().unwrap();
+    let kafka = Kafka::shared().unwrap();
+    let db = server.create_database().unwrap();
+    let database = db.database.clone().unwrap();
+    let name = unique_name("mysmt");
+    server
+        .sql(&format!(
+            "CREATE TABLE `{database}`.customers (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, \
+             card VARCHAR(40), ssn VARCHAR(20))"
+        ))
+        .unwrap();
+    let dir = tempdir(&name);
+    let mut properties = connector(&db, kafka, &name, "customers");
+    for (key, value) in [
+        (
+            "column.mask.with.6.chars",
+            format!("{database}\\.customers\\.card"),
+        ),
+        (
+            "column.exclude.list",
+            format!("{database}\\.customers\\.ssn"),
+        ),
+        ("transforms", "unwrap,route".to_owned()),
+        (
+            "transforms.unwrap.type",
+            "io.debezium.transforms.ExtractNewRecordState".to_owned(),
+        ),
+        (
+            "transforms.route.type",
+            "org.apache.kafka.connect.transforms.RegexRouter".to_owned(),
+        ),
+        (
+            "transforms.route.regex",
+            "([^.]+)\\.[^.]+\\.(.*)".to_owned(),
+        ),
+        ("transforms.route.replacement", "$1-$2".to_owned()),
+    ] {
+        properties.push((key.to_owned(), value));
+    }
+    let mut engine = Engine::run(&dir, &properties);
+    engine.wait_for_log("streaming from the binlog");
+    server
+        .sql(&format!(
+            "INSERT INTO `{database}`.customers VALUES (1, 'Ada', '{CARD}', '{SSN}');
+             UPDATE `{database}`.customers SET name = 'Ada L.' WHERE id = 1;"
+        ))
+        .unwrap();
+    let topic = format!("{name}-customers");
+    let records = read_records(kafka, &topic, 2, &mut engine);
+    assert!(engine.terminate().success());
+    let first = &records[0].value.as_ref().unwrap()["payload"];
+    assert_eq!(first["name"], json!("Ada"));
+    assert_eq!(first["card"], json!("******"));
+    assert!(first.get("ssn").is_none(), "excluded: {first}");
+    assert_eq!(
+        records[1].value.as_ref().unwrap()["payload"]["name"],
+        json!("Ada L.")
+    );
+    for record in read_all(kafka, &topic) {
+        let text = format!("{:?}{:?}", record.key, record.value);
+        assert!(
+            !text.contains(CARD) && !text.contains(SSN),
+            "a hidden value reached Kafka: {text}"
+        );
+    }
+    assert!(
+        !engine_log_mentions(&dir, CARD),
+        "a hidden value reached the log"
+    );
+}
+
+fn engine_log_mentions(dir: &std::path::Path, text: &str) -> bool {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("engine-"))
+        .any(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap_or_default()
+                .contains(text)
+        })
+}
