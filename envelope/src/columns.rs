@@ -18,7 +18,7 @@ use crate::options::OptionsError;
 /// What happens to a captured column's values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueRule {
-    /// Replaced by this many `*` (NULL stays NULL).
+    /// Replaced by this many `*`, NULL included (as Debezium's `MaskStrings`).
     Mask(usize),
     /// Cut to at most this many characters.
     Truncate(usize),

@@ -229,6 +229,10 @@ struct CapturedColumn {
 
 impl CapturedColumn {
     fn convert<'a>(&'a self, value: &'a Value) -> Result<Datum<'a>, ConvertError> {
+        if let Some(ValueRule::Mask(n)) = self.rule {
+            // Debezium's mask replaces every value, NULL included (`MaskStrings`).
+            return Ok(Datum::String(Cow::Owned("*".repeat(n))));
+        }
         let datum = self.converter.convert(value)?;
         Ok(match (self.rule, datum) {
             (Some(rule), Datum::String(Cow::Borrowed(text))) => {
@@ -543,6 +547,16 @@ impl EventBuilder {
                     ),
                 });
             }
+            // Debezium marks a masked field's schema (`MaskStrings.alterFieldSchema`).
+            let converter = if matches!(rule, Some(ValueRule::Mask(_))) {
+                let schema = converter
+                    .schema()
+                    .with_parameter("masked", "true")
+                    .map_err(schema_err(&base))?;
+                converter.with_schema(schema)
+            } else {
+                converter
+            };
             let captured = CapturedColumn {
                 row_index,
                 name: c.name.clone(),

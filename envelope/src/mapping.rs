@@ -175,6 +175,12 @@ pub struct ValueConverter {
 }
 
 impl ValueConverter {
+    /// The same conversion with another field schema (the same type, more parameters).
+    pub(crate) fn with_schema(mut self, schema: SchemaRef) -> Self {
+        self.schema = schema;
+        self
+    }
+
     /// The column's field schema (optional when nullable, with its default).
     pub fn schema(&self) -> &SchemaRef {
         &self.schema

@@ -122,6 +122,37 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// This schema with the parameter `key` set to `value` (replacing an earlier value):
+    /// for options that mark a field after its type is mapped, such as a masked column's
+    /// `masked=true`.
+    pub fn with_parameter(&self, key: &str, value: &str) -> Result<SchemaRef, SchemaError> {
+        let mut parameters: Vec<(Box<str>, Box<str>)> = self
+            .parameters
+            .iter()
+            .filter(|(k, _)| &**k != key)
+            .cloned()
+            .collect();
+        parameters.push((key.into(), value.into()));
+        let mut schema = Schema {
+            ty: self.ty,
+            shape: self.shape.clone(),
+            optional: self.optional,
+            name: self.name.clone(),
+            version: self.version,
+            doc: self.doc.clone(),
+            parameters: parameters.into(),
+            default: self.default.clone(),
+            json: Box::default(),
+        };
+        schema.json =
+            json::render_schema(&schema).map_err(|reason| SchemaError::InvalidDefault {
+                schema: schema.name.as_deref().unwrap_or("<unnamed>").to_owned(),
+                ty: schema.ty,
+                reason,
+            })?;
+        Ok(Arc::new(schema))
+    }
+
     /// The schema type.
     pub fn schema_type(&self) -> SchemaType {
         self.ty

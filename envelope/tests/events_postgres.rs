@@ -438,12 +438,18 @@ fn column_options_exclude_mask_and_truncate_before_conversion() {
         serde_json::json!({"id": 7}),
         "the key keeps its column"
     );
-    // NULL stays NULL under a mask.
+    // The mask replaces NULL too, and marks the field's schema, as Debezium's MaskStrings
+    // (`MaskingValueConverter` returns the mask for any value; `alterFieldSchema` adds
+    // `masked=true`).
     let after = row(8, "Al", Value::Null);
     let json = run(&b, change(Operation::Create, None, Some(&after)));
     assert!(
-        json.contains("\"note\":null") && json.contains("\"name\":\"Al\""),
+        json.contains("\"note\":\"*****\"") && json.contains("\"name\":\"Al\""),
         "{json}"
+    );
+    assert!(
+        json.contains("\"parameters\":{\"masked\":\"true\"},\"field\":\"note\""),
+        "the masked field's schema carries masked=true: {json}"
     );
     // A mask on a non-character column is refused, naming the column.
     let b = builder(&[("column.mask.with.4.chars", "public.orders.qty")]);

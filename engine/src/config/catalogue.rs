@@ -735,7 +735,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ),
     (
         "column.mask.with.",
-        "`column.mask.with.<N>.chars`: regular expressions of character columns whose values become N `*` (NULL stays NULL).",
+        "`column.mask.with.<N>.chars`: regular expressions of character columns whose values become N `*` (NULL included; the field schema gets `masked=true`, as Debezium).",
     ),
     (
         "column.truncate.to.",
