@@ -8,20 +8,139 @@
 //! The policy is applied when a table's schema is built, so excluded or masked values are
 //! never converted into a record: they cannot reach Kafka, a log line or an error message.
 //!
-//! `column.mask.hash.*` (Debezium's salted hashes) is refused rather than ignored: a user
-//! who asked for a column to be hidden must not get it in clear because an option is missing.
+//! `column.mask.hash.<algorithm>.with.salt.<salt>` (and its `v2` form) hashes the value as
+//! Debezium's `MaskStrings` does, byte for byte: the digest of the salt followed by the
+//! value's Java serialization (`v1`, the default) or its UTF-8 bytes (`v2`), in lowercase hex,
+//! cut to the column's declared length.
 
 use regex::Regex;
 
 use crate::options::OptionsError;
 
 /// What happens to a captured column's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueRule {
     /// Replaced by this many `*`, NULL included (as Debezium's `MaskStrings`).
     Mask(usize),
     /// Cut to at most this many characters.
     Truncate(usize),
+    /// Replaced by a salted hash (NULL stays NULL: Debezium hashes only values).
+    Hash(HashMask),
+}
+
+/// `column.mask.hash[.v2].<algorithm>.with.salt.<salt>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashMask {
+    algorithm: HashAlgorithm,
+    salt: Box<[u8]>,
+    /// `v2`: the value's UTF-8 bytes; `v1`: its Java serialization.
+    v2: bool,
+}
+
+/// The digests accepted, by their Java `MessageDigest` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HashAlgorithm {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlgorithm {
+    fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_uppercase().as_str() {
+            "MD5" => Some(Self::Md5),
+            "SHA-1" | "SHA1" | "SHA" => Some(Self::Sha1),
+            "SHA-256" | "SHA256" => Some(Self::Sha256),
+            "SHA-384" | "SHA384" => Some(Self::Sha384),
+            "SHA-512" | "SHA512" => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+}
+
+impl HashMask {
+    /// The hash of `text` in lowercase hex, cut to `max_chars` when the column declares a
+    /// length.
+    pub fn apply(&self, text: &str, max_chars: Option<usize>) -> String {
+        use sha2::Digest as _;
+        let mut data = Vec::with_capacity(text.len() + 8);
+        if self.v2 {
+            data.extend_from_slice(text.as_bytes());
+        } else {
+            java_serialized_string(text, &mut data);
+        }
+        let digest: Vec<u8> = match self.algorithm {
+            HashAlgorithm::Md5 => md5::Md5::new()
+                .chain_update(&self.salt)
+                .chain_update(&data)
+                .finalize()
+                .to_vec(),
+            HashAlgorithm::Sha1 => sha1::Sha1::new()
+                .chain_update(&self.salt)
+                .chain_update(&data)
+                .finalize()
+                .to_vec(),
+            HashAlgorithm::Sha256 => sha2::Sha256::new()
+                .chain_update(&self.salt)
+                .chain_update(&data)
+                .finalize()
+                .to_vec(),
+            HashAlgorithm::Sha384 => sha2::Sha384::new()
+                .chain_update(&self.salt)
+                .chain_update(&data)
+                .finalize()
+                .to_vec(),
+            HashAlgorithm::Sha512 => sha2::Sha512::new()
+                .chain_update(&self.salt)
+                .chain_update(&data)
+                .finalize()
+                .to_vec(),
+        };
+        let mut hex = String::with_capacity(digest.len() * 2);
+        for byte in digest {
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+        }
+        if let Some(max) = max_chars.filter(|m| *m > 0) {
+            hex.truncate(max);
+        }
+        hex
+    }
+}
+
+/// What `ObjectOutputStream.writeObject(String)` writes: the stream header, then
+/// `TC_STRING` with a 16-bit length (or `TC_LONGSTRING` with a 64-bit one) and the text in
+/// Java's modified UTF-8 (NUL as two bytes, characters beyond the BMP as surrogate pairs).
+fn java_serialized_string(text: &str, out: &mut Vec<u8>) {
+    let mut modified = Vec::with_capacity(text.len());
+    for unit in text.encode_utf16() {
+        match unit {
+            0x0001..=0x007f => modified.push(unit as u8),
+            0x0000 | 0x0080..=0x07ff => {
+                modified.push(0xc0 | (unit >> 6) as u8);
+                modified.push(0x80 | (unit & 0x3f) as u8);
+            }
+            _ => {
+                modified.push(0xe0 | (unit >> 12) as u8);
+                modified.push(0x80 | ((unit >> 6) & 0x3f) as u8);
+                modified.push(0x80 | (unit & 0x3f) as u8);
+            }
+        }
+    }
+    out.extend_from_slice(&[0xac, 0xed, 0x00, 0x05]);
+    match u16::try_from(modified.len()) {
+        Ok(len) => {
+            out.push(0x74);
+            out.extend_from_slice(&len.to_be_bytes());
+        }
+        Err(_) => {
+            out.push(0x7c);
+            out.extend_from_slice(&(modified.len() as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(&modified);
 }
 
 /// The parsed column options.
@@ -31,6 +150,7 @@ pub struct ColumnPolicy {
     exclude: Vec<Regex>,
     masks: Vec<(Vec<Regex>, usize)>,
     truncations: Vec<(Vec<Regex>, usize)>,
+    hashes: Vec<(Vec<Regex>, HashMask)>,
 }
 
 impl ColumnPolicy {
@@ -51,11 +171,10 @@ impl ColumnPolicy {
                 "column.include.list" => policy.include = regexes("column.include.list", value)?,
                 "column.exclude.list" => policy.exclude = regexes("column.exclude.list", value)?,
                 _ if key.starts_with("column.mask.hash.") => {
-                    return Err(OptionsError::new(
-                        "column.mask.hash.<algorithm>.with.salt.<salt>",
-                        key,
-                        "not supported yet: use column.mask.with.<N>.chars to hide the \
-                         column, or column.exclude.list to leave it out",
+                    let hash = hash_mask(key)?;
+                    policy.hashes.push((
+                        regexes("column.mask.hash.<algorithm>.with.salt.<salt>", value)?,
+                        hash,
                     ));
                 }
                 _ if key.starts_with("column.mask.with.") => {
@@ -108,18 +227,50 @@ impl ColumnPolicy {
         !self.exclude.iter().any(|r| r.is_match(full_name))
     }
 
-    /// The mask or truncation for the column; a mask wins over a truncation.
+    /// The mask, hash or truncation for the column, in that order of precedence.
     pub fn value_rule(&self, full_name: &str) -> Option<ValueRule> {
+        let matches = |patterns: &[Regex]| patterns.iter().any(|r| r.is_match(full_name));
         let find = |rules: &[(Vec<Regex>, usize)]| {
             rules
                 .iter()
-                .find(|(patterns, _)| patterns.iter().any(|r| r.is_match(full_name)))
+                .find(|(patterns, _)| matches(patterns))
                 .map(|(_, n)| *n)
         };
         find(&self.masks)
             .map(ValueRule::Mask)
+            .or_else(|| {
+                self.hashes
+                    .iter()
+                    .find(|(patterns, _)| matches(patterns))
+                    .map(|(_, h)| ValueRule::Hash(h.clone()))
+            })
             .or_else(|| find(&self.truncations).map(ValueRule::Truncate))
     }
+}
+
+/// `column.mask.hash[.v2].<algorithm>.with.salt.<salt>`.
+fn hash_mask(key: &str) -> Result<HashMask, OptionsError> {
+    let property = "column.mask.hash.<algorithm>.with.salt.<salt>";
+    let invalid = || {
+        OptionsError::new(
+            property,
+            key,
+            "column.mask.hash.<algorithm>.with.salt.<salt> or column.mask.hash.v2.<algorithm>.with.salt.<salt>, \
+             <algorithm> one of MD5, SHA-1, SHA-256, SHA-384, SHA-512",
+        )
+    };
+    let rest = key.strip_prefix("column.mask.hash.").ok_or_else(invalid)?;
+    let (v2, rest) = match rest.strip_prefix("v2.") {
+        Some(rest) => (true, rest),
+        None => (false, rest.strip_prefix("v1.").unwrap_or(rest)),
+    };
+    let (algorithm, salt) = rest.split_once(".with.salt.").ok_or_else(invalid)?;
+    let algorithm = HashAlgorithm::parse(algorithm).ok_or_else(invalid)?;
+    Ok(HashMask {
+        algorithm,
+        salt: salt.as_bytes().into(),
+        v2,
+    })
 }
 
 /// `<prefix><N><suffix>` → N (≥ 1).
@@ -152,10 +303,16 @@ fn regexes(property: &'static str, list: &str) -> Result<Vec<Regex>, OptionsErro
         .collect()
 }
 
-/// Applies `rule` to a string value.
-pub fn apply_to_str(rule: ValueRule, text: &str) -> std::borrow::Cow<'_, str> {
-    match rule {
+/// Applies `rule` to a string value; `max_chars` is the column's declared length (hashes
+/// are cut to it, as Debezium does).
+pub fn apply_to_str<'t>(
+    rule: &ValueRule,
+    text: &'t str,
+    max_chars: Option<usize>,
+) -> std::borrow::Cow<'t, str> {
+    match *rule {
         ValueRule::Mask(n) => std::borrow::Cow::Owned("*".repeat(n)),
+        ValueRule::Hash(ref hash) => std::borrow::Cow::Owned(hash.apply(text, max_chars)),
         ValueRule::Truncate(n) => match text.char_indices().nth(n) {
             Some((cut, _)) => std::borrow::Cow::Borrowed(&text[..cut]),
             None => std::borrow::Cow::Borrowed(text),
@@ -215,9 +372,15 @@ mod tests {
             Some(ValueRule::Truncate(3))
         );
         assert_eq!(p.value_rule("public.customers.id"), None);
-        assert_eq!(apply_to_str(ValueRule::Mask(6), "4111-1111"), "******");
-        assert_eq!(apply_to_str(ValueRule::Truncate(3), "Zoë Ada"), "Zoë");
-        assert_eq!(apply_to_str(ValueRule::Truncate(3), "Al"), "Al");
+        assert_eq!(
+            apply_to_str(&ValueRule::Mask(6), "4111-1111", None),
+            "******"
+        );
+        assert_eq!(
+            apply_to_str(&ValueRule::Truncate(3), "Zoë Ada", None),
+            "Zoë"
+        );
+        assert_eq!(apply_to_str(&ValueRule::Truncate(3), "Al", None), "Al");
         for bad in [
             "column.mask.with.0.chars",
             "column.mask.with.x.chars",
@@ -227,9 +390,52 @@ mod tests {
         }
     }
 
+    /// Expected digests computed independently (Python's hashlib over the salt and the bytes
+    /// Java's `ObjectOutputStream` writes for the string: `AC ED 00 05 74 <u16 len> <utf-8>`).
     #[test]
-    fn hashed_masks_are_refused_rather_than_ignored() {
-        let err = policy(&[("column.mask.hash.SHA-256.with.salt.pepper", "a.b.c")]).unwrap_err();
-        assert!(err.to_string().contains("not supported"), "{err}");
+    fn hashes_match_debeziums_v1_and_v2_byte_for_byte() {
+        let rule = |key: &str| {
+            policy(&[(key, "a.b.card")])
+                .unwrap()
+                .value_rule("a.b.card")
+                .unwrap()
+        };
+        let hashed = |key: &str, max| apply_to_str(&rule(key), "4111-1111", max).into_owned();
+        assert_eq!(
+            hashed("column.mask.hash.SHA-256.with.salt.pepper", None),
+            "4a1b86cf52c1065e8f76dc76c652c77257d6134f00b88b955d0352c9d9464312"
+        );
+        assert_eq!(
+            hashed("column.mask.hash.v2.SHA-256.with.salt.pepper", None),
+            "10524a1f23451241ecfaa4c52de1357a1c69cf6fa9f52b812693cb2dbc6a67a0"
+        );
+        assert_eq!(
+            hashed("column.mask.hash.MD5.with.salt.pepper", None),
+            "f84ebfdad881f0264737072cd8879de6"
+        );
+        assert_eq!(
+            hashed("column.mask.hash.v2.MD5.with.salt.pepper", Some(10)),
+            "2fef771c05",
+            "cut to the column's declared length"
+        );
+        for bad in [
+            "column.mask.hash.SHA-999.with.salt.x",
+            "column.mask.hash.SHA-256",
+        ] {
+            assert!(policy(&[(bad, "a.b.c")]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn java_serialization_uses_modified_utf8() {
+        let mut out = Vec::new();
+        java_serialized_string("a\u{0}é😀", &mut out);
+        assert_eq!(
+            out,
+            [
+                0xac, 0xed, 0x00, 0x05, 0x74, 0x00, 0x0b, b'a', 0xc0, 0x80, 0xc3, 0xa9, 0xed, 0xa0,
+                0xbd, 0xed, 0xb8, 0x80
+            ]
+        );
     }
 }

@@ -223,8 +223,10 @@ struct CapturedColumn {
     row_index: usize,
     name: Box<str>,
     converter: ValueConverter,
-    /// `column.mask.with.<N>.chars` / `column.truncate.to.<N>.chars`.
+    /// `column.mask.with.<N>.chars` / `column.mask.hash.…` / `column.truncate.to.<N>.chars`.
     rule: Option<ValueRule>,
+    /// The column's declared length (a hash is cut to it).
+    length: Option<usize>,
 }
 
 impl CapturedColumn {
@@ -234,13 +236,13 @@ impl CapturedColumn {
             return Ok(Datum::String(Cow::Owned("*".repeat(n))));
         }
         let datum = self.converter.convert(value)?;
-        Ok(match (self.rule, datum) {
+        Ok(match (&self.rule, datum) {
             (Some(rule), Datum::String(Cow::Borrowed(text))) => {
-                Datum::String(apply_to_str(rule, text))
+                Datum::String(apply_to_str(rule, text, self.length))
             }
-            (Some(rule), Datum::String(Cow::Owned(text))) => {
-                Datum::String(Cow::Owned(apply_to_str(rule, &text).into_owned()))
-            }
+            (Some(rule), Datum::String(Cow::Owned(text))) => Datum::String(Cow::Owned(
+                apply_to_str(rule, &text, self.length).into_owned(),
+            )),
             (_, datum) => datum,
         })
     }
@@ -540,7 +542,7 @@ impl EventBuilder {
                     table: data_collection.to_string(),
                     column: c.name.to_string(),
                     detail: format!(
-                        "column.mask.with.<N>.chars and column.truncate.to.<N>.chars apply to \
+                        "column.mask.with.<N>.chars, column.mask.hash.… and column.truncate.to.<N>.chars apply to \
                          character columns; this one is {} (leave it out with \
                          column.exclude.list instead)",
                         c.type_name
@@ -548,7 +550,7 @@ impl EventBuilder {
                 });
             }
             // Debezium marks a masked field's schema (`MaskStrings.alterFieldSchema`).
-            let converter = if matches!(rule, Some(ValueRule::Mask(_))) {
+            let converter = if matches!(rule, Some(ValueRule::Mask(_) | ValueRule::Hash(_))) {
                 let schema = converter
                     .schema()
                     .with_parameter("masked", "true")
@@ -562,6 +564,7 @@ impl EventBuilder {
                 name: c.name.clone(),
                 converter,
                 rule,
+                length: c.length.and_then(|l| usize::try_from(l).ok()),
             };
             if in_value {
                 row = row.field(c.name.clone(), captured.converter.schema().clone());

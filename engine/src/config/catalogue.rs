@@ -743,7 +743,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ),
     (
         "column.mask.hash.",
-        "`column.mask.hash.<algorithm>.with.salt.<salt>`: refused at start (not built yet), so a column meant to be hidden is never sent in clear.",
+        "`column.mask.hash[.v2].<algorithm>.with.salt.<salt>`: character columns replaced by the salted hash (MD5, SHA-1, SHA-256, SHA-384, SHA-512; lowercase hex cut to the column length), byte-identical to Debezium (`v1`: the value's Java serialization, `v2`: its UTF-8 bytes).",
     ),
 ];
 

@@ -280,7 +280,7 @@ fn column_options_and_transforms_shape_the_mariadb_records() {
     server
         .sql(&format!(
             "CREATE TABLE `{database}`.customers (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, \
-             card VARCHAR(40), ssn VARCHAR(20))"
+             card VARCHAR(40), ssn VARCHAR(20), email VARCHAR(20))"
         ))
         .unwrap();
     let dir = tempdir(&name);
@@ -293,6 +293,10 @@ fn column_options_and_transforms_shape_the_mariadb_records() {
         (
             "column.exclude.list",
             format!("{database}\\.customers\\.ssn"),
+        ),
+        (
+            "column.mask.hash.v2.SHA-256.with.salt.pepper",
+            format!("{database}\\.customers\\.email"),
         ),
         ("transforms", "unwrap,route".to_owned()),
         (
@@ -315,7 +319,7 @@ fn column_options_and_transforms_shape_the_mariadb_records() {
     engine.wait_for_log("streaming from the binlog");
     server
         .sql(&format!(
-            "INSERT INTO `{database}`.customers VALUES (1, 'Ada', '{CARD}', '{SSN}');
+            "INSERT INTO `{database}`.customers VALUES (1, 'Ada', '{CARD}', '{SSN}', 'ada@example.com');
              UPDATE `{database}`.customers SET name = 'Ada L.' WHERE id = 1;"
         ))
         .unwrap();
@@ -326,6 +330,8 @@ fn column_options_and_transforms_shape_the_mariadb_records() {
     assert_eq!(first["name"], json!("Ada"));
     assert_eq!(first["card"], json!("******"));
     assert!(first.get("ssn").is_none(), "excluded: {first}");
+    // sha256("pepper" + "ada@example.com") in hex, cut to VARCHAR(20) (computed with Python).
+    assert_eq!(first["email"], json!("f3de2501fc91c4a9ae4d"));
     assert_eq!(
         records[1].value.as_ref().unwrap()["payload"]["name"],
         json!("Ada L.")
@@ -333,7 +339,7 @@ fn column_options_and_transforms_shape_the_mariadb_records() {
     for record in read_all(kafka, &topic) {
         let text = format!("{:?}{:?}", record.key, record.value);
         assert!(
-            !text.contains(CARD) && !text.contains(SSN),
+            !text.contains(CARD) && !text.contains(SSN) && !text.contains("ada@example.com"),
             "a hidden value reached Kafka: {text}"
         );
     }
