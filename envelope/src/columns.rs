@@ -1,7 +1,8 @@
 //! Debezium's column options: which columns reach the value (`column.include.list` /
 //! `column.exclude.list`), which character columns are masked (`column.mask.with.<N>.chars`)
-//! or truncated (`column.truncate.to.<N>.chars`). (`column.propagate.source.type` and
-//! `datatype.propagate.source.type` are not built yet; they are warned about as unknown.)
+//! or truncated (`column.truncate.to.<N>.chars`), and which carry their source type in the
+//! field schema (`column.propagate.source.type`, `datatype.propagate.source.type`: the
+//! `__debezium.source.column.type|length|scale` parameters).
 //!
 //! Columns are named `<schema>.<table>.<column>` (PostgreSQL) or `<database>.<table>.<column>`
 //! (MySQL/MariaDB) and matched by anchored regular expressions, as Debezium's lists are.
@@ -151,13 +152,20 @@ pub struct ColumnPolicy {
     masks: Vec<(Vec<Regex>, usize)>,
     truncations: Vec<(Vec<Regex>, usize)>,
     hashes: Vec<(Vec<Regex>, HashMask)>,
+    propagate_columns: Vec<Regex>,
+    propagate_types: Vec<Regex>,
 }
 
 impl ColumnPolicy {
     /// Whether `key` is one of the options read here (including the `<N>` families).
     pub fn is_column_option(key: &str) -> bool {
-        matches!(key, "column.include.list" | "column.exclude.list")
-            || key.starts_with("column.mask.")
+        matches!(
+            key,
+            "column.include.list"
+                | "column.exclude.list"
+                | "column.propagate.source.type"
+                | "datatype.propagate.source.type"
+        ) || key.starts_with("column.mask.")
             || key.starts_with("column.truncate.to.")
     }
 
@@ -170,6 +178,14 @@ impl ColumnPolicy {
             match key {
                 "column.include.list" => policy.include = regexes("column.include.list", value)?,
                 "column.exclude.list" => policy.exclude = regexes("column.exclude.list", value)?,
+                "column.propagate.source.type" => {
+                    policy.propagate_columns =
+                        insensitive_regexes("column.propagate.source.type", value)?;
+                }
+                "datatype.propagate.source.type" => {
+                    policy.propagate_types =
+                        insensitive_regexes("datatype.propagate.source.type", value)?;
+                }
                 _ if key.starts_with("column.mask.hash.") => {
                     let hash = hash_mask(key)?;
                     policy.hashes.push((
@@ -246,6 +262,32 @@ impl ColumnPolicy {
             })
             .or_else(|| find(&self.truncations).map(ValueRule::Truncate))
     }
+}
+
+impl ColumnPolicy {
+    /// Whether the column's field schema carries its source type: the column
+    /// (`<namespace>.<table>.<column>`) is named by `column.propagate.source.type`, or its
+    /// type (`<namespace>.<table>.<TYPE>`) by `datatype.propagate.source.type`. Both match
+    /// case-insensitively, as Debezium's lists do.
+    pub fn propagates(&self, full_column: &str, data_collection: &str, type_name: &str) -> bool {
+        self.propagate_columns
+            .iter()
+            .any(|r| r.is_match(full_column))
+            || (!self.propagate_types.is_empty() && {
+                let full_type = format!("{data_collection}.{type_name}");
+                self.propagate_types.iter().any(|r| r.is_match(&full_type))
+            })
+    }
+}
+
+fn insensitive_regexes(property: &'static str, list: &str) -> Result<Vec<Regex>, OptionsError> {
+    let patterns: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("(?i:{p})"))
+        .collect();
+    regexes(property, &patterns.join(","))
 }
 
 /// `column.mask.hash[.v2].<algorithm>.with.salt.<salt>`.
@@ -424,6 +466,26 @@ mod tests {
         ] {
             assert!(policy(&[(bad, "a.b.c")]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn source_types_propagate_by_column_or_by_type_case_insensitively() {
+        let p = policy(&[
+            ("column.propagate.source.type", "public.t.amount"),
+            (
+                "datatype.propagate.source.type",
+                ".+\\.VARCHAR,.+\\.NUMERIC",
+            ),
+        ])
+        .unwrap();
+        assert!(p.propagates("public.t.amount", "public.t", "int4"));
+        assert!(p.propagates("public.t.note", "public.t", "varchar"));
+        assert!(p.propagates("public.t.note", "public.t", "VARCHAR"));
+        assert!(!p.propagates("public.t.id", "public.t", "int4"));
+        assert!(
+            !p.propagates("public.t.id", "public.t", "varchar2x"),
+            "anchored"
+        );
     }
 
     #[test]

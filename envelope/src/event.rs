@@ -559,6 +559,30 @@ impl EventBuilder {
             } else {
                 converter
             };
+            // `PropagateSourceTypeToSchemaParameter`: the upper-cased type name, and the
+            // length and scale when the column declares them.
+            let converter = if o
+                .columns
+                .propagates(&full_name, &data_collection, &c.type_name)
+            {
+                let mut schema = converter
+                    .schema()
+                    .with_parameter("__debezium.source.column.type", &c.type_name.to_uppercase())
+                    .map_err(schema_err(&base))?;
+                if let Some(length) = c.length {
+                    schema = schema
+                        .with_parameter("__debezium.source.column.length", &length.to_string())
+                        .map_err(schema_err(&base))?;
+                }
+                if let Some(scale) = c.scale {
+                    schema = schema
+                        .with_parameter("__debezium.source.column.scale", &scale.to_string())
+                        .map_err(schema_err(&base))?;
+                }
+                converter.with_schema(schema)
+            } else {
+                converter
+            };
             let captured = CapturedColumn {
                 row_index,
                 name: c.name.clone(),

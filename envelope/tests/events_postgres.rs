@@ -459,3 +459,35 @@ fn column_options_exclude_mask_and_truncate_before_conversion() {
         "{err}"
     );
 }
+
+/// Debezium's `column.propagate.source.type` / `datatype.propagate.source.type`
+/// (`PropagateSourceTypeToSchemaParameter`): the field schema gains the upper-cased source
+/// type, and its length and scale when declared, after the parameters it already had.
+#[test]
+fn source_types_are_propagated_as_schema_parameters() {
+    let b = builder(&[
+        ("column.propagate.source.type", "public.orders.price"),
+        ("datatype.propagate.source.type", ".+\\.varchar"),
+    ]);
+    let after = row(1, "Sally", Value::Null);
+    let json = run(&b, change(Operation::Create, None, Some(&after)));
+    assert!(
+        json.contains(
+            "\"parameters\":{\"scale\":\"2\",\"connect.decimal.precision\":\"10\",\
+             \"__debezium.source.column.type\":\"NUMERIC\",\
+             \"__debezium.source.column.length\":\"10\",\
+             \"__debezium.source.column.scale\":\"2\"},\"field\":\"price\""
+        ),
+        "{json}"
+    );
+    assert!(
+        json.contains(
+            "\"parameters\":{\"__debezium.source.column.type\":\"VARCHAR\"},\"field\":\"name\""
+        ),
+        "{json}"
+    );
+    assert!(
+        !json.contains("INT4"),
+        "int4 columns were not named: {json}"
+    );
+}

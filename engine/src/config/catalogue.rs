@@ -457,6 +457,22 @@ pub const PROPERTIES: &[Property] = &[
         "Regular expressions of `<schema|db>.<table>.<column>` names whose values are emitted (the others are left out of the value; key columns stay in the key).",
     ),
     p(
+        "column.propagate.source.type",
+        List,
+        None,
+        All,
+        TABLES,
+        "Regular expressions of full column names whose field schema gets `__debezium.source.column.type` (upper-cased), `…length` and `…scale` (when the column declares them).",
+    ),
+    p(
+        "datatype.propagate.source.type",
+        List,
+        None,
+        All,
+        TABLES,
+        "As `column.propagate.source.type`, for columns whose `<schema|db>.<table>.<type>` matches (case-insensitive), e.g. `.+\\.NUMERIC`.",
+    ),
+    p(
         "column.exclude.list",
         List,
         None,
